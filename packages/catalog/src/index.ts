@@ -1,0 +1,5 @@
+export * from './ports.ts';
+export * from './task-response.ts';
+export * from './define-node.ts';
+export * from './registry.ts';
+export * from './serialize.ts';

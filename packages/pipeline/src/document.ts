@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * The one pipeline document format: what the editor saves, the REST API stores and
+ * export/import moves around. Close to React Flow's own nodes/edges shape so the
+ * editor maps it 1:1.
+ */
+export const PIPELINE_DOCUMENT_VERSION = 1;
+
+const id = z.string().min(1).max(128);
+
+export const pipelineNodeSchema = z.object({
+  id,
+  type: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
+  /** A designer's own name for the node, shown instead of the type title. */
+  label: z.string().max(200).optional(),
+});
+
+export const pipelineEdgeSchema = z.object({
+  id,
+  source: id,
+  sourceHandle: z.string().min(1),
+  target: id,
+  targetHandle: z.string().min(1),
+});
+
+export const pipelineDocumentSchema = z.object({
+  version: z.literal(PIPELINE_DOCUMENT_VERSION).default(PIPELINE_DOCUMENT_VERSION),
+  nodes: z.array(pipelineNodeSchema).max(500),
+  edges: z.array(pipelineEdgeSchema).max(2000),
+});
+
+export type PipelineNode = z.infer<typeof pipelineNodeSchema>;
+export type PipelineEdge = z.infer<typeof pipelineEdgeSchema>;
+export type PipelineDocument = z.infer<typeof pipelineDocumentSchema>;
+
+/** One thing wrong with a pipeline, pinned to where a designer should look. */
+export interface PipelineProblem {
+  code:
+    | 'invalid_document'
+    | 'duplicate_id'
+    | 'unknown_node_type'
+    | 'unknown_port'
+    | 'missing_node'
+    | 'type_mismatch'
+    | 'multiple_links'
+    | 'missing_input'
+    | 'invalid_param'
+    | 'too_many_links'
+    | 'cycle'
+    | 'no_output'
+    | 'duplicate_input_name';
+  message: string;
+  nodeId?: string;
+  edgeId?: string;
+  /** The param (field) or port name the problem is about. */
+  field?: string;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The two Quick-start commands (`npm start`, `npm test`) land here so that a fresh
+// clone with only Node 20 + npm works: we fetch the pinned pnpm through npx, install
+// the workspace when needed, then hand over to the real command.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PNPM = ['--yes', 'pnpm@10.34.8'];
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+const pnpm = (...args) => run('npx', [...PNPM, ...args]);
+
+function ensureInstalled() {
+  const marker = join(root, 'node_modules', '.modules.yaml');
+  const lock = join(root, 'pnpm-lock.yaml');
+  const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
+  if (stale) pnpm('install', ...(process.env.CI ? ['--frozen-lockfile'] : []));
+}
+
+const [command, ...rest] = process.argv.slice(2);
+ensureInstalled();
+switch (command) {
+  case 'start':
+    pnpm('--filter', '@pikflow/web', 'build');
+    run('npx', ['tsx', 'server/src/main.ts', ...rest]);
+    break;
+  case 'test':
+    pnpm('exec', 'tsc', '-p', 'tsconfig.json');
+    pnpm('exec', 'tsc', '-p', 'web/tsconfig.json');
+    pnpm('exec', 'vitest', 'run', ...rest);
+    break;
+  case 'bench':
+    run('npx', ['tsx', 'scripts/bench.ts', ...rest]);
+    break;
+  case 'sim':
+    run('npx', ['tsx', 'packages/freepik-sim/src/main.ts', ...rest]);
+    break;
+  case 'worker':
+    run('npx', ['tsx', 'server/src/worker.ts', ...rest]);
+    break;
+  default:
+    console.error(`unknown command ${command}; use start | test | bench | sim | worker`);
+    process.exit(2);
+}
