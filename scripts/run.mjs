@@ -42,7 +42,7 @@ switch (command) {
     run('npx', ['tsx', 'packages/freepik-sim/src/main.ts', ...rest]);
     break;
   case 'worker':
-    run('npx', ['tsx', 'server/src/worker.ts', ...rest]);
+    run('npx', ['tsx', 'packages/engine/src/bin/worker.ts', ...rest]);
     break;
   default:
     console.error(`unknown command ${command}; use start | test | bench | sim | worker`);

@@ -1,3 +1,4 @@
+export * from './errors.ts';
 export * from './ports.ts';
 export * from './task-response.ts';
 export * from './define-node.ts';

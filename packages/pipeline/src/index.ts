@@ -1,1 +1,2 @@
 export * from './document.ts';
+export * from './api-types.ts';

@@ -1,0 +1,87 @@
+/**
+ * The engine's public surface. The server (routes, SSE, webhooks, assets) and the
+ * worker process use only this; everything else in the package is internal.
+ */
+import type { AssetRef, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
+
+export interface EngineConfig {
+  /** 'simulator' when no FREEPIK_API_KEY is set and the bundled simulator is used. */
+  mode: 'simulator' | 'freepik';
+  freepik: { baseUrl: string; apiKey: string };
+  /** Base URL of the file-upload service (seed 003). */
+  fileServiceUrl: string;
+  /** Public base URL of this server as Freepik can reach it; enables URL hand-off of local assets and webhooks. */
+  publicUrl?: string;
+  /** Webhook signing secret; webhooks are used only when this and publicUrl are set. */
+  webhookSecret?: string;
+  /** Folder of the asset store. */
+  assetsDir: string;
+  /** Polling with backoff: first wait, growth factor, cap (ms). */
+  poll: { initialDelayMs: number; factor: number; maxDelayMs: number };
+  /** A node whose task has not finished after this long fails with `timeout`. */
+  nodeTimeoutMs: number;
+  /** Largest file downloaded for base64 hand-off or re-hosting (bytes). */
+  maxDownloadBytes: number;
+  /** Whether this process executes jobs (the server may be API-only when workers run separately). */
+  runWorkers: boolean;
+}
+
+export interface StartRunRequest {
+  pipelineId?: string;
+  pipelineVersionId?: string;
+  document: PipelineDocument;
+  /** Values per input-node name: images as asset id, https URL or data URI; text as string. */
+  inputs: Record<string, unknown>;
+}
+
+export interface StoredAsset extends AssetRef {
+  sha256: string;
+  storageKey: string;
+  filename?: string;
+}
+
+export interface AssetStore {
+  /** Stores an uploaded file after sniffing it; non-images are refused (unsupported_media_type). */
+  putUpload(bytes: Uint8Array, filename?: string): Promise<StoredAsset>;
+  /** Stores a generated file (image or video) for a node run. */
+  putGenerated(bytes: Uint8Array, meta: { runId: string; nodeId: string; mime?: string; filename?: string }): Promise<StoredAsset>;
+  get(assetId: string): Promise<StoredAsset | null>;
+  /** Absolute path of the stored bytes (for streaming). */
+  pathOf(asset: StoredAsset): string;
+  read(assetId: string): Promise<{ asset: StoredAsset; bytes: Buffer }>;
+}
+
+export interface ListRunsQuery {
+  pipelineId?: string;
+  status?: RunStatus;
+  limit?: number;
+  /** Opaque cursor from the previous page. */
+  cursor?: string;
+}
+
+export interface Engine {
+  readonly config: EngineConfig;
+  readonly assets: AssetStore;
+  /** Starts job processing (when config.runWorkers) and recovery of interrupted runs. */
+  start(): Promise<void>;
+  /** Stops taking jobs and lets in-flight work pause durably. */
+  stop(): Promise<void>;
+  /** Validates the document and inputs (PikflowError 'validation_failed' / 'invalid_input'), records the run, queues it. */
+  startRun(request: StartRunRequest): Promise<{ runId: string }>;
+  cancelRun(runId: string): Promise<RunView>;
+  getRun(runId: string): Promise<RunView | null>;
+  listRuns(query: ListRunsQuery): Promise<{ runs: RunView[]; nextCursor?: string }>;
+  /** Resolves when the run reaches a terminal state, or with the current view at the timeout. */
+  waitForRun(runId: string, timeoutMs: number): Promise<RunView>;
+  /**
+   * Replays the run's events after `afterEventId` from the database, then delivers
+   * live ones (from any worker process). Returns an unsubscribe function.
+   */
+  subscribe(runId: string, afterEventId: number, listener: (event: RunEvent) => void): () => void;
+  /**
+   * A Freepik webhook: verifies signature (all versioned signatures in the header),
+   * timestamp tolerance and replayed webhook-id, then applies the status change.
+   * Throws PikflowError('webhook_rejected') with a reason.
+   */
+  acceptWebhook(request: { headers: Record<string, string | string[] | undefined>; rawBody: string }): Promise<void>;
+}
