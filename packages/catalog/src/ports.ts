@@ -28,8 +28,10 @@ export function canConnect(from: PortType, to: PortType): boolean {
 
 /** A sentence a designer understands, or null when the connection is fine. */
 export function connectionProblem(from: PortType, to: PortType): string | null {
-  return canConnect(from, to) ? null : `a ${from} output cannot feed a ${to} input`;
+  return canConnect(from, to) ? null : `${article(from)} ${from} output cannot feed ${article(to)} ${to} input`;
 }
+
+const article = (type: PortType) => (/^[aeiou]/.test(type) ? 'an' : 'a');
 
 export function isPortType(value: unknown): value is PortType {
   return typeof value === 'string' && (PORT_TYPES as readonly string[]).includes(value);

@@ -51,7 +51,9 @@ export interface PipelineProblem {
     | 'too_many_links'
     | 'cycle'
     | 'no_output'
-    | 'duplicate_input_name';
+    | 'duplicate_input_name'
+    | 'duplicate_output_name'
+    | 'unknown_param';
   message: string;
   nodeId?: string;
   edgeId?: string;

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { stylingColor } from './shared-fields.ts';
+
+const PATH = '/v1/ai/text-to-image/imagen3';
+
+export const imagen3 = defineNode({
+  id: 'freepik.imagen3',
+  title: 'Google Imagen 3',
+  category: 'image-generation',
+  description: 'Text-to-image with Google Imagen 3: 1–4 images per prompt.',
+  inputs: [{ name: 'prompt', type: 'text', label: 'Prompt' }],
+  outputs: [
+    { name: 'image', type: 'image', label: 'First image' },
+    { name: 'images', type: 'image[]', label: 'All images' },
+  ],
+  params: z.object({
+    prompt: z.string().min(1, 'write a prompt').describe('What to generate').meta({ ui: 'textarea' }),
+    num_images: z.number().int().min(1).max(4).default(1).describe('Images per request'),
+    aspect_ratio: z
+      .enum(['square_1_1', 'social_story_9_16', 'widescreen_16_9', 'traditional_3_4', 'classic_4_3'])
+      .default('square_1_1'),
+    // The seeds hide styling's child attributes; the example (S4:1266-1273) shows style + effects.
+    styling: z
+      .object({
+        style: z.string().optional().describe('e.g. anime, photo'),
+        effects: z
+          .object({ color: z.string().optional(), lightning: z.string().optional(), framing: z.string().optional() })
+          .optional(),
+        colors: z.array(stylingColor).optional(),
+      })
+      .optional(),
+    person_generation: z.enum(['dont_allow', 'allow_adult', 'allow_all']).default('allow_all'),
+    safety_settings: z
+      .enum(['block_low_and_above', 'block_medium_and_above', 'block_only_high', 'block_none'])
+      .default('block_none'),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    mode: 'async',
+    request: ({ params, webhookUrl }) => ({ method: 'POST', path: PATH, body: withWebhook(compact({ ...params }), webhookUrl) }),
+    statusPath: (taskId) => `${PATH}/${taskId}`,
+    listPath: PATH,
+    // `generated` may hold bare base64 (S4:1391-1400); readTask turns it into data URIs.
+    extract: (task) => ({ image: task.generated[0], images: task.generated }),
+  },
+  summaryParams: ['prompt', 'num_images', 'aspect_ratio'],
+});

@@ -1,0 +1,36 @@
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { klingV21Params } from './shared-fields.ts';
+
+const PATH = '/v1/ai/image-to-video/kling-v2-1-pro';
+
+export const klingV21Pro = defineNode({
+  id: 'freepik.kling-v2-1-pro',
+  title: 'Kling 2.1 Pro video',
+  category: 'video',
+  description: 'Animates an image (or a prompt alone) into a 5 or 10 second video with Kling 2.1 Pro.',
+  inputs: [
+    { name: 'image', type: 'image', label: 'Start image', accepts: 'both' },
+    { name: 'prompt', type: 'text', label: 'Prompt' },
+    { name: 'static_mask', type: 'image', label: 'Static mask (motion brush)', accepts: 'both' },
+  ],
+  outputs: [{ name: 'video', type: 'video', label: 'Video' }],
+  params: klingV21Params,
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    mode: 'async',
+    request: ({ params, inputs, webhookUrl }) => ({
+      method: 'POST',
+      path: PATH,
+      body: withWebhook(
+        compact({ image: inputs.image as string | undefined, static_mask: inputs.static_mask as string | undefined, ...params }),
+        webhookUrl,
+      ),
+    }),
+    // Pro and std poll the shared kling-v2-1 route, not their create path (S4:4285).
+    statusPath: (taskId) => `/v1/ai/image-to-video/kling-v2-1/${taskId}`,
+    listPath: PATH,
+    extract: (task) => ({ video: task.generated[0] }),
+  },
+  summaryParams: ['duration', 'prompt'],
+});

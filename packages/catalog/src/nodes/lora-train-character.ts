@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+
+export const loraTrainCharacter = defineNode({
+  id: 'freepik.lora-train-character',
+  title: 'Train LoRA character',
+  category: 'lora',
+  description:
+    'Starts training a custom Mystic character from 8–20 public image URLs. Training takes long; follow it in "List LoRAs".',
+  inputs: [
+    { name: 'images', type: 'image[]', label: 'Training images', required: true, accepts: 'url', minItems: 8, maxItems: 20 },
+  ],
+  outputs: [
+    { name: 'task_id', type: 'text', label: 'Training task id' },
+    { name: 'status', type: 'text', label: 'Status' },
+  ],
+  params: z.object({
+    name: z.string().min(1, 'name the character').describe('Use it as @name in Mystic prompts'),
+    quality: z.enum(['high', 'ultra']),
+    gender: z.enum(['male', 'female', 'neutral', 'custom']),
+    description: z.string().optional(),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    // No status route per training ("check v1/ai/loras", S4:985): returns once training is accepted.
+    mode: 'sync',
+    request: ({ params, inputs, webhookUrl }) => ({
+      method: 'POST',
+      path: '/v1/ai/loras/characters',
+      body: withWebhook(compact({ ...params, images: inputs.images }), webhookUrl),
+    }),
+    extract: (task) => ({ task_id: task.taskId, status: task.status }),
+  },
+  summaryParams: ['name', 'quality', 'gender'],
+});

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+
+export const loraTrainStyle = defineNode({
+  id: 'freepik.lora-train-style',
+  title: 'Train LoRA style',
+  category: 'lora',
+  description:
+    'Starts training a custom Mystic style from 6–20 public image URLs. Training takes long; follow it in "List LoRAs".',
+  inputs: [
+    { name: 'images', type: 'image[]', label: 'Training images', required: true, accepts: 'url', minItems: 6, maxItems: 20 },
+  ],
+  outputs: [
+    { name: 'task_id', type: 'text', label: 'Training task id' },
+    { name: 'status', type: 'text', label: 'Status' },
+  ],
+  params: z.object({
+    name: z.string().min(1, 'name the style').describe('Identifies the style in styling.styles'),
+    quality: z.enum(['medium', 'high', 'ultra']),
+    description: z.string().optional(),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    // Freepik has no status route per training ("check v1/ai/loras", S4:839), so the node
+    // returns once training is accepted instead of waiting hours.
+    mode: 'sync',
+    request: ({ params, inputs, webhookUrl }) => ({
+      method: 'POST',
+      path: '/v1/ai/loras/styles',
+      body: withWebhook(compact({ ...params, images: inputs.images }), webhookUrl),
+    }),
+    extract: (task) => ({ task_id: task.taskId, status: task.status }),
+  },
+  summaryParams: ['name', 'quality'],
+});

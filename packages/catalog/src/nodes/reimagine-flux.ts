@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { compact, defineNode } from '../define-node.ts';
+import { prompt } from './shared-fields.ts';
+
+export const reimagineFlux = defineNode({
+  id: 'freepik.reimagine-flux',
+  title: 'Reimagine Flux (beta)',
+  category: 'image-edit',
+  description: 'Reimagines an image, optionally guided by a prompt. Synchronous beta endpoint: the answer holds the image.',
+  inputs: [
+    { name: 'image', type: 'image', label: 'Image', required: true, accepts: 'base64' },
+    { name: 'prompt', type: 'text', label: 'Prompt' },
+  ],
+  outputs: [{ name: 'image', type: 'image', label: 'Image' }],
+  params: z.object({
+    prompt: prompt('Guidance for the reimagination'),
+    imagination: z.enum(['wild', 'subtle', 'vivid']).optional(),
+    aspect_ratio: z
+      .enum([
+        'original',
+        'square_1_1',
+        'classic_4_3',
+        'traditional_3_4',
+        'widescreen_16_9',
+        'social_story_9_16',
+        'standard_3_2',
+        'portrait_2_3',
+        'horizontal_2_1',
+        'vertical_1_2',
+        'social_post_4_5',
+      ])
+      .default('original'),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    // Synchronous: the POST answers `{data:{status:COMPLETED, generated:[url]}}` (S4:1959-1967).
+    mode: 'sync',
+    request: ({ params, inputs }) => ({
+      method: 'POST',
+      path: '/v1/ai/beta/text-to-image/reimagine-flux',
+      body: compact({ image: inputs.image, ...params }),
+    }),
+    extract: (task) => ({ image: task.generated[0] }),
+  },
+  summaryParams: ['prompt', 'imagination'],
+});

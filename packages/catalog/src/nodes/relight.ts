@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { optionalPercent, percent, prompt } from './shared-fields.ts';
+
+const PATH = '/v1/ai/image-relight';
+const lightSource = (what: string) =>
+  z.string().min(1).optional().describe(`${what}: connect an image (base64 or URL)`).meta({ ui: 'image' });
+
+export const relight = defineNode({
+  id: 'freepik.relight',
+  title: 'Relight',
+  category: 'image-edit',
+  description:
+    'Changes the lighting of an image from a prompt, a reference image or a lightmap (one of the two images at most).',
+  inputs: [
+    { name: 'image', type: 'image', label: 'Image', required: true, accepts: 'both' },
+    { name: 'prompt', type: 'text', label: 'Prompt' },
+    { name: 'transfer_light_from_reference_image', type: 'image', label: 'Light reference', accepts: 'both' },
+    { name: 'transfer_light_from_lightmap', type: 'image', label: 'Lightmap', accepts: 'both' },
+  ],
+  outputs: [{ name: 'image', type: 'image', label: 'Relit image' }],
+  params: z
+    .object({
+      prompt: prompt('Describe the light; emphasise with (dark scene:1.3), weights 1–1.4'),
+      // Params as well as ports so the schema can refuse both at once (linked inputs are merged in).
+      transfer_light_from_reference_image: lightSource('Copy the light of this image'),
+      transfer_light_from_lightmap: lightSource('Copy the light of this lightmap'),
+      light_transfer_strength: percent(100, '0 keeps the original light, 100 transfers the most'),
+      interpolate_from_original: z.boolean().default(false).describe('Blend from the original by the strength above'),
+      change_background: z.boolean().default(true).describe('Turn off for landscapes and interiors'),
+      style: z
+        .enum(['standard', 'darker_but_realistic', 'clean', 'smooth', 'brighter', 'contrasted_n_hdr', 'just_composition'])
+        .default('standard'),
+      preserve_details: z.boolean().default(true).describe('Keep textures and small details'),
+      // Child attributes are hidden in the seeds; names from the S4:2525-2535 example, enums from Freepik's own client (HK relight).
+      advanced_settings: z
+        .object({
+          whites: optionalPercent('Whites'),
+          blacks: optionalPercent('Blacks'),
+          brightness: optionalPercent('Brightness'),
+          contrast: optionalPercent('Contrast'),
+          saturation: optionalPercent('Saturation'),
+          engine: z
+            .enum(['automatic', 'balanced', 'cool', 'real', 'illusio', 'fairy', 'colorful_anime', 'hard_transform', 'soft'])
+            .optional(),
+          transfer_light_a: z.enum(['automatic', 'low', 'medium', 'normal', 'high', 'high_on_faces']).optional(),
+          transfer_light_b: z
+            .enum([
+              'automatic',
+              'composition',
+              'straight',
+              'smooth_in',
+              'smooth_out',
+              'smooth_both',
+              'reverse_both',
+              'soft_in',
+              'soft_out',
+              'soft_mid',
+              'strong_mid',
+              'style_shift',
+              'strong_shift',
+            ])
+            .optional(),
+          fixed_generation: z.boolean().optional(),
+        })
+        .optional(),
+    })
+    .refine((p) => !(p.transfer_light_from_reference_image && p.transfer_light_from_lightmap), {
+      path: ['transfer_light_from_lightmap'],
+      message: 'use transfer_light_from_reference_image or transfer_light_from_lightmap, not both',
+    }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    mode: 'async',
+    request: ({ params, inputs, webhookUrl }) => ({
+      method: 'POST',
+      path: PATH,
+      body: withWebhook(
+        compact({
+          image: inputs.image,
+          ...params,
+          transfer_light_from_reference_image:
+            params.transfer_light_from_reference_image ?? (inputs.transfer_light_from_reference_image as string | undefined),
+          transfer_light_from_lightmap: params.transfer_light_from_lightmap ?? (inputs.transfer_light_from_lightmap as string | undefined),
+        }),
+        webhookUrl,
+      ),
+    }),
+    statusPath: (taskId) => `${PATH}/${taskId}`,
+    listPath: PATH,
+    extract: (task) => ({ image: task.generated[0] }),
+  },
+  summaryParams: ['prompt', 'style'],
+});

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { compact, defineNode } from '../define-node.ts';
+import { bracketQuery, dataOf, flag, isRecord } from './shared-fields.ts';
+
+/** `data[].image.source.url`: the preview picture of a resource. */
+function previewOf(resource: unknown): string | undefined {
+  if (!isRecord(resource) || !isRecord(resource.image) || !isRecord(resource.image.source)) return undefined;
+  const url = resource.image.source.url;
+  return typeof url === 'string' && /^https?:\/\/.+/.test(url) ? url : undefined;
+}
+
+export const stockResourcesSearch = defineNode({
+  id: 'freepik.stock-resources-search',
+  title: 'Search stock resources',
+  category: 'stock',
+  description: 'Searches Freepik photos, vectors and PSDs. Outputs the preview images, the first resource id and the raw results.',
+  inputs: [{ name: 'term', type: 'text', label: 'Search term' }],
+  outputs: [
+    { name: 'image', type: 'image', label: 'First preview' },
+    { name: 'images', type: 'image[]', label: 'Previews' },
+    { name: 'resource_id', type: 'text', label: 'First resource id', description: 'Feeds "Download stock resource"' },
+    { name: 'results', type: 'json', label: 'Results', description: '{data: [resource], meta: {current_page, last_page, per_page, total}}' },
+  ],
+  params: z.object({
+    term: z.string().optional().describe('What to search for'),
+    page: z.number().int().min(1).max(100).optional(),
+    limit: z.number().int().min(1).optional().describe('Results per page'),
+    order: z.enum(['relevance', 'recent']).default('relevance'),
+    // Nested like the API's bracket keys: filters.orientation.landscape → filters[orientation][landscape].
+    filters: z
+      .object({
+        orientation: z
+          .object({ landscape: flag('Landscape'), portrait: flag('Portrait'), square: flag('Square'), panoramic: flag('Panoramic') })
+          .optional(),
+        content_type: z.object({ photo: flag('Photos'), psd: flag('PSDs'), vector: flag('Vectors') }).optional(),
+        license: z.object({ freemium: flag('Freemium'), premium: flag('Premium') }).optional(),
+        people: z
+          .object({
+            include: flag('With people'),
+            exclude: flag('Without people'),
+            number: z.enum(['1', '2', '3', 'more_than_three']).optional(),
+            age: z.enum(['infant', 'child', 'teen', 'young-adult', 'adult', 'senior', 'elder']).optional(),
+            gender: z.enum(['male', 'female']).optional(),
+            ethnicity: z
+              .enum(['south-asian', 'middle-eastern', 'east-asian', 'black', 'hispanic', 'indian', 'white', 'multiracial', 'southeast-asian'])
+              .optional(),
+          })
+          .optional(),
+        period: z.enum(['last-month', 'last-quarter', 'last-semester', 'last-year']).optional(),
+        color: z.enum(['black', 'blue', 'gray', 'green', 'orange', 'red', 'white', 'yellow', 'purple', 'cyan', 'pink']).optional(),
+        author: z.number().int().min(0).optional().describe('Author id'),
+        'ai-generated': z.object({ excluded: flag('Exclude AI-generated'), only: flag('Only AI-generated') }).optional(),
+        vector: z
+          .object({
+            type: z.enum(['jpg', 'ai', 'eps', 'svg']).optional(),
+            style: z.enum(['watercolor', 'flat', 'cartoon', 'geometric', 'gradient', 'isometric', '3d', 'hand-drawn']).optional(),
+          })
+          .optional(),
+        psd: z.object({ type: z.enum(['jpg', 'psd']).optional() }).optional(),
+        ids: z.string().optional().describe('Comma-separated ids; ignores every other filter'),
+      })
+      .optional(),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    mode: 'sync',
+    request: ({ params }) => ({
+      method: 'GET',
+      path: '/v1/resources',
+      query: compact({ term: params.term, page: params.page, limit: params.limit, order: params.order, ...bracketQuery('filters', params.filters) }),
+    }),
+    extract: (task) => {
+      const data = dataOf(task);
+      const resources = Array.isArray(data) ? data : [];
+      const previews = resources.map(previewOf).filter((u): u is string => !!u);
+      const first = resources[0];
+      return {
+        image: previews[0],
+        images: previews,
+        resource_id: isRecord(first) && first.id !== undefined ? String(first.id) : undefined,
+        results: task.raw,
+      };
+    },
+  },
+  summaryParams: ['term', 'order'],
+});

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { percent, prompt } from './shared-fields.ts';
+
+const PATH = '/v1/ai/image-style-transfer';
+
+export const styleTransfer = defineNode({
+  id: 'freepik.style-transfer',
+  title: 'Style transfer',
+  category: 'image-edit',
+  description: 'Repaints an image in the style of a reference image.',
+  inputs: [
+    { name: 'image', type: 'image', label: 'Image', required: true, accepts: 'both' },
+    { name: 'reference_image', type: 'image', label: 'Style reference', required: true, accepts: 'both' },
+    { name: 'prompt', type: 'text', label: 'Prompt' },
+  ],
+  outputs: [{ name: 'image', type: 'image', label: 'Styled image' }],
+  params: z.object({
+    prompt: prompt('Guidance for the AI'),
+    style_strength: percent(100, 'How much of the style to apply'),
+    structure_strength: percent(50, 'How much of the original structure to keep'),
+    is_portrait: z.boolean().default(false).describe('Enables portrait style and beautifier'),
+    portrait_style: z.enum(['standard', 'pop', 'super_pop']).default('standard').describe('Only with is_portrait'),
+    portrait_beautifier: z.enum(['beautify_face', 'beautify_face_max']).optional().describe('Only with is_portrait'),
+    flavor: z
+      .enum(['faithful', 'gen_z', 'psychedelia', 'detaily', 'clear', 'donotstyle', 'donotstyle_sharp'])
+      .default('faithful'),
+    engine: z
+      .enum(['balanced', 'definio', 'illusio', '3d_cartoon', 'colorful_anime', 'caricature', 'real', 'super_real', 'softy'])
+      .default('balanced'),
+    fixed_generation: z.boolean().default(false).describe('Same settings give the same image'),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    mode: 'async',
+    // The POST answers flat `{task_id, task_status, generated}`; the GET uses the data envelope (S3:562-575). readTask reads both.
+    request: ({ params, inputs, webhookUrl }) => ({
+      method: 'POST',
+      path: PATH,
+      body: withWebhook(compact({ image: inputs.image, reference_image: inputs.reference_image, ...params }), webhookUrl),
+    }),
+    statusPath: (taskId) => `${PATH}/${taskId}`,
+    listPath: PATH,
+    extract: (task) => ({ image: task.generated[0] }),
+  },
+  summaryParams: ['style_strength', 'engine'],
+});

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+
+const PATH = '/v1/ai/text-to-icon/preview';
+
+export const textToIconPreview = defineNode({
+  id: 'freepik.text-to-icon-preview',
+  title: 'Text to icon preview',
+  category: 'icons',
+  description:
+    'A quick icon preview from a prompt; render it to PNG or SVG with "Render icon". Results arrive only by webhook.',
+  inputs: [{ name: 'prompt', type: 'text', label: 'Prompt' }],
+  outputs: [
+    { name: 'image', type: 'image', label: 'Preview' },
+    { name: 'task_id', type: 'text', label: 'Task id', description: 'Feeds "Render icon"' },
+  ],
+  params: z.object({
+    prompt: z.string().min(1, 'write a prompt').describe('The icon to draw').meta({ ui: 'textarea' }),
+    style: z.enum(['solid', 'outline', 'color', 'flat', 'sticker']).default('solid'),
+    num_inference_steps: z.number().int().min(10).max(50).optional().describe('More steps: slower, finer'),
+    guidance_scale: z.number().min(0).max(10).optional().describe('How strictly to follow the prompt'),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    // `webhook_url` is required and there is no status route (S4:5829-5965).
+    mode: 'webhook-only',
+    request: ({ params, webhookUrl }) => ({ method: 'POST', path: PATH, body: withWebhook(compact({ ...params }), webhookUrl) }),
+    extract: (task) => ({ image: task.generated[0], task_id: task.taskId }),
+  },
+  summaryParams: ['prompt', 'style'],
+});

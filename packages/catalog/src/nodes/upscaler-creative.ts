@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { prompt } from './shared-fields.ts';
+
+const PATH = '/v1/ai/image-upscaler';
+const nudge = (what: string) => z.number().int().min(-10).max(10).default(0).describe(what);
+
+export const upscalerCreative = defineNode({
+  id: 'freepik.upscaler-creative',
+  title: 'Magnific creative upscaler',
+  category: 'upscale',
+  description: 'Upscales 2–16× and reinvents detail, guided by a prompt (premium accounts; result at most 25.3 MP).',
+  inputs: [
+    { name: 'image', type: 'image', label: 'Image', required: true, accepts: 'base64' },
+    { name: 'prompt', type: 'text', label: 'Prompt' },
+  ],
+  outputs: [{ name: 'image', type: 'image', label: 'Upscaled image' }],
+  params: z.object({
+    scale_factor: z.enum(['2x', '4x', '8x', '16x']).default('2x'),
+    optimized_for: z
+      .enum([
+        'standard',
+        'soft_portraits',
+        'hard_portraits',
+        'art_n_illustration',
+        'videogame_assets',
+        'nature_n_landscapes',
+        'films_n_photography',
+        '3d_renders',
+        'science_fiction_n_horror',
+      ])
+      .default('standard'),
+    prompt: prompt('Guides the added detail'),
+    creativity: nudge("AI's creativity"),
+    hdr: nudge('Definition and detail'),
+    resemblance: nudge('Resemblance to the original'),
+    fractality: nudge('Strength of the prompt per square pixel'),
+    engine: z.enum(['automatic', 'magnific_illusio', 'magnific_sharpy', 'magnific_sparkle']).default('automatic'),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    mode: 'async',
+    request: ({ params, inputs, webhookUrl }) => ({
+      method: 'POST',
+      path: PATH,
+      body: withWebhook(compact({ image: inputs.image, ...params }), webhookUrl),
+    }),
+    statusPath: (taskId) => `${PATH}/${taskId}`,
+    listPath: PATH,
+    extract: (task) => ({ image: task.generated[0] }),
+  },
+  summaryParams: ['scale_factor', 'optimized_for'],
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { percent } from './shared-fields.ts';
+
+const PATH = '/v1/ai/image-upscaler-precision';
+
+export const upscalerPrecisionV1 = defineNode({
+  id: 'freepik.upscaler-precision-v1',
+  title: 'Magnific Upscaler Precision V1',
+  category: 'upscale',
+  description: 'Faithful upscale that sharpens and adds fine detail without reinventing the image (Precision V1).',
+  inputs: [{ name: 'image', type: 'image', label: 'Image', required: true, accepts: 'base64' }],
+  outputs: [{ name: 'image', type: 'image', label: 'Upscaled image' }],
+  params: z.object({
+    // 50 here, unlike V2's 7 (S3:733-737).
+    sharpen: percent(50, 'Edge definition and clarity'),
+    smart_grain: percent(7, 'Film grain and texture preservation'),
+    ultra_detail: percent(30, 'Fine detail'),
+    filter_nsfw: z.boolean().optional().describe('Replace NSFW results with a black image (newer spec)'),
+  }),
+  execution: {
+    kind: 'http',
+    service: 'freepik',
+    mode: 'async',
+    request: ({ params, inputs, webhookUrl }) => ({
+      method: 'POST',
+      path: PATH,
+      body: withWebhook(compact({ image: inputs.image, ...params }), webhookUrl),
+    }),
+    statusPath: (taskId) => `${PATH}/${taskId}`,
+    listPath: PATH,
+    extract: (task) => ({ image: task.generated[0] }),
+  },
+  summaryParams: ['sharpen', 'ultra_detail'],
+});
