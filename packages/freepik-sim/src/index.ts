@@ -1,0 +1,12 @@
+export { buildSimulator, startSimulator } from './server.ts';
+export type { RunningSimulator, SimController, SimulatorApp, SimulatorOptions, StartOptions } from './server.ts';
+export type { FaultConfig, RateLimitWindow, SimConfig, SimConfigInput } from './core/config.ts';
+export { FREEPIK_RATE_LIMITS, NO_FAULTS } from './core/config.ts';
+export { TaskFailure } from './core/errors.ts';
+export type { SimCounters, SimStats } from './core/stats.ts';
+export { keyLabel } from './core/stats.ts';
+export { signWebhook } from './core/webhooks.ts';
+export { SIM_ENDPOINTS } from './endpoints/index.ts';
+export { nodeBody } from './endpoints/schema-helpers.ts';
+export { defineTaskEndpoint } from './endpoints/types.ts';
+export type * from './endpoints/types.ts';
