@@ -117,7 +117,7 @@ export function validatePipeline(input: unknown, options: ValidateOptions = {}):
     const links = linksInto.get(node.id) ?? new Map<string, PipelineEdge[]>();
     checkLinkCounts(node, def, links, add);
     const params = checkParams(node, def, links, add, options);
-    checkRequiredInputs(node, def, links, params, add);
+    checkRequiredInputs(node, def, links, params, add, (edge) => sourcePortType(edge, nodes, getNode) === 'image[]');
 
     if (def.execution.kind === 'input') {
       const name = typeof params.name === 'string' ? params.name : undefined;
@@ -392,16 +392,29 @@ function checkLinkCounts(
   }
 }
 
+function sourcePortType(
+  edge: PipelineEdge,
+  nodes: Map<string, PipelineNode>,
+  getNode: (type: string) => NodeDefinition | undefined,
+): string | undefined {
+  const source = nodes.get(edge.source);
+  return source ? getNode(source.type)?.outputs.find((o) => o.name === edge.sourceHandle)?.type : undefined;
+}
+
 function checkRequiredInputs(
   node: PipelineNode,
   def: NodeDefinition,
   links: Map<string, PipelineEdge[]>,
   params: Record<string, unknown>,
   add: (p: PipelineProblem) => void,
+  carriesList: (edge: PipelineEdge) => boolean,
 ): void {
   for (const port of def.inputs) {
-    const linked = links.get(port.name)?.length ?? 0;
-    if (port.type === 'image[]' && port.minItems !== undefined && linked > 0 && linked < port.minItems) {
+    const edges = links.get(port.name) ?? [];
+    const linked = edges.length;
+    // A link from an image[] output carries any number of images: only the run can count them.
+    const countKnown = !edges.some(carriesList);
+    if (port.type === 'image[]' && port.minItems !== undefined && countKnown && linked > 0 && linked < port.minItems) {
       add({
         code: 'missing_input',
         nodeId: node.id,

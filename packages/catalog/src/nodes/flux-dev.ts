@@ -14,7 +14,7 @@ export const fluxDev = defineNode({
   params: z.object({
     prompt: prompt('What to generate; empty gives a random image'),
     aspect_ratio: z.enum(MYSTIC_LIKE_ASPECT_RATIOS).default('square_1_1'),
-    // Child attributes are hidden in the seeds; the example (S4:1614-1626) shows effects + colors.
+    // Child attributes are hidden in the seeds; the example (S4:1617-1629) shows effects + colors.
     styling: z
       .object({
         effects: z

@@ -20,7 +20,7 @@ export const imagen3 = defineNode({
     aspect_ratio: z
       .enum(['square_1_1', 'social_story_9_16', 'widescreen_16_9', 'traditional_3_4', 'classic_4_3'])
       .default('square_1_1'),
-    // The seeds hide styling's child attributes; the example (S4:1266-1273) shows style + effects.
+    // The seeds hide styling's child attributes; the example (S4:1269-1276) shows style + effects.
     styling: z
       .object({
         style: z.string().optional().describe('e.g. anime, photo'),

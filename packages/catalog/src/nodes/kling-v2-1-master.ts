@@ -1,5 +1,6 @@
 import { compact, defineNode, withWebhook } from '../define-node.ts';
-import { klingV21Params } from './shared-fields.ts';
+import { PikflowError } from '../errors.ts';
+import { NEEDS_IMAGE_OR_PROMPT, klingV21Params } from './shared-fields.ts';
 
 const PATH = '/v1/ai/image-to-video/kling-v2-1-master';
 
@@ -19,14 +20,17 @@ export const klingV21Master = defineNode({
     kind: 'http',
     service: 'freepik',
     mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(
-        compact({ image: inputs.image as string | undefined, static_mask: inputs.static_mask as string | undefined, ...params }),
-        webhookUrl,
-      ),
-    }),
+    request: ({ params, inputs, webhookUrl }) => {
+      if (!inputs.image && !params.prompt) throw new PikflowError('invalid_input', NEEDS_IMAGE_OR_PROMPT, { field: 'prompt' });
+      return {
+        method: 'POST',
+        path: PATH,
+        body: withWebhook(
+          compact({ image: inputs.image as string | undefined, static_mask: inputs.static_mask as string | undefined, ...params }),
+          webhookUrl,
+        ),
+      };
+    },
     // Master polls its own path (S4:3922).
     statusPath: (taskId) => `${PATH}/${taskId}`,
     listPath: PATH,

@@ -18,7 +18,7 @@ const ASPECT_RATIOS = [
   'social_5_4',
   'social_post_4_5',
 ] as const;
-/** The fluid model (Imagen 3 underneath) takes only these (S3:155-161). */
+/** The fluid model (Imagen 3 underneath) takes only these (S3:143-149). */
 const FLUID_ASPECT_RATIOS: readonly string[] = ['square_1_1', 'social_story_9_16', 'widescreen_16_9', 'traditional_3_4', 'classic_4_3'];
 
 export const mystic = defineNode({

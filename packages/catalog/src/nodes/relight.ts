@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { PikflowError } from '../errors.ts';
 import { optionalPercent, percent, prompt } from './shared-fields.ts';
 
 const PATH = '/v1/ai/image-relight';
 const lightSource = (what: string) =>
-  z.string().min(1).optional().describe(`${what}: connect an image (base64 or URL)`).meta({ ui: 'image' });
+  z.string().min(1).optional().describe(`${what}: a public URL or base64, or connect an image to the port`);
+const BOTH_LIGHTS = 'use transfer_light_from_reference_image or transfer_light_from_lightmap, not both';
 
 export const relight = defineNode({
   id: 'freepik.relight',
@@ -22,7 +24,8 @@ export const relight = defineNode({
   params: z
     .object({
       prompt: prompt('Describe the light; emphasise with (dark scene:1.3), weights 1–1.4'),
-      // Params as well as ports so the schema can refuse both at once (linked inputs are merged in).
+      // Params as well as ports: typed values (URL/base64) are checked here; linked images, which the
+      // engine hands over as inputs, are checked when the request is built.
       transfer_light_from_reference_image: lightSource('Copy the light of this image'),
       transfer_light_from_lightmap: lightSource('Copy the light of this lightmap'),
       light_transfer_strength: percent(100, '0 keeps the original light, 100 transfers the most'),
@@ -67,26 +70,25 @@ export const relight = defineNode({
     })
     .refine((p) => !(p.transfer_light_from_reference_image && p.transfer_light_from_lightmap), {
       path: ['transfer_light_from_lightmap'],
-      message: 'use transfer_light_from_reference_image or transfer_light_from_lightmap, not both',
+      message: BOTH_LIGHTS,
     }),
   execution: {
     kind: 'http',
     service: 'freepik',
     mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(
-        compact({
-          image: inputs.image,
-          ...params,
-          transfer_light_from_reference_image:
-            params.transfer_light_from_reference_image ?? (inputs.transfer_light_from_reference_image as string | undefined),
-          transfer_light_from_lightmap: params.transfer_light_from_lightmap ?? (inputs.transfer_light_from_lightmap as string | undefined),
-        }),
-        webhookUrl,
-      ),
-    }),
+    request: ({ params, inputs, webhookUrl }) => {
+      const reference = params.transfer_light_from_reference_image ?? (inputs.transfer_light_from_reference_image as string | undefined);
+      const lightmap = params.transfer_light_from_lightmap ?? (inputs.transfer_light_from_lightmap as string | undefined);
+      if (reference && lightmap) throw new PikflowError('invalid_input', BOTH_LIGHTS, { field: 'transfer_light_from_lightmap' });
+      return {
+        method: 'POST',
+        path: PATH,
+        body: withWebhook(
+          compact({ image: inputs.image, ...params, transfer_light_from_reference_image: reference, transfer_light_from_lightmap: lightmap }),
+          webhookUrl,
+        ),
+      };
+    },
     statusPath: (taskId) => `${PATH}/${taskId}`,
     listPath: PATH,
     extract: (task) => ({ image: task.generated[0] }),

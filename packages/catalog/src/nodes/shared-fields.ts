@@ -45,7 +45,7 @@ export function bracketQuery(prefix: string, value: unknown, out: Record<string,
   return out;
 }
 
-/** Kling's `duration` is the string "5" or "10", not a number (S4:3590-3592). */
+/** Kling's `duration` is the string "5" or "10", not a number (S4:3600-3604). */
 export const klingDuration = z.enum(['5', '10']).describe('Length of the video in seconds');
 
 export const klingCfgScale = z
@@ -54,6 +54,9 @@ export const klingCfgScale = z
   .max(1)
   .default(0.5)
   .describe('Higher: follows the prompt more closely, less freedom');
+
+/** Kling 2.1 takes a prompt alone, an image alone or both ("required when image is not provided", S4:3621). */
+export const NEEDS_IMAGE_OR_PROMPT = 'connect an image or write a prompt (the prompt is required without an image)';
 
 /** Kling 2.1 image-to-video fields (master, pro, std share them: S4:3574-4664). */
 export const klingV21Params = z.object({
@@ -76,7 +79,7 @@ export const klingV21Params = z.object({
 export const klingElementsParams = z.object({
   prompt: prompt('Positive text prompt', 2500),
   negative_prompt: prompt('Negative text prompt', 2500),
-  // Optional here, unlike the other Kling endpoints (S4:5034-5036).
+  // Optional here, unlike the other Kling endpoints (S4:5048-5052).
   duration: klingDuration.optional(),
   aspect_ratio: z.enum(['widescreen_16_9', 'social_story_9_16', 'square_1_1']).default('widescreen_16_9'),
 });

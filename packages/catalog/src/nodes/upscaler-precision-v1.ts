@@ -12,7 +12,7 @@ export const upscalerPrecisionV1 = defineNode({
   inputs: [{ name: 'image', type: 'image', label: 'Image', required: true, accepts: 'base64' }],
   outputs: [{ name: 'image', type: 'image', label: 'Upscaled image' }],
   params: z.object({
-    // 50 here, unlike V2's 7 (S3:733-737).
+    // 50 here, unlike V2's 7 (S3:724-728).
     sharpen: percent(50, 'Edge definition and clarity'),
     smart_grain: percent(7, 'Film grain and texture preservation'),
     ultra_detail: percent(30, 'Fine detail'),
