@@ -37,6 +37,14 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    name: 'an error inside an object param names the inner field',
+    doc: {
+      nodes: [{ id: 'm', type: 'freepik.mystic', params: { prompt: 'a cat', styling: { styles: [{ strength: 100 }] } } }, out('result')],
+      edges: [link('e1', 'm.image', 'result.value')],
+    },
+    problems: [{ code: 'invalid_param', nodeId: 'm', field: 'styling', message: /styling\.styles\[0\]\.name is required/i }],
+  },
+  {
     name: 'unknown node type',
     doc: { nodes: [input('photo'), { id: 'x', type: 'freepik.teleport' }, out('result')], edges: [link('e1', 'photo.image', 'result.value')] },
     problems: [{ code: 'unknown_node_type', nodeId: 'x', field: 'type', message: 'node x has type "freepik.teleport", which is not in the catalog' }],

@@ -502,6 +502,13 @@ function imageDefaultProblem(value: string, options: ValidateOptions): string | 
 export function paramMessage(field: string, schema: z.ZodType, issues: readonly z.core.$ZodIssue[], value: unknown): string {
   const issue = issues[0];
   if (!issue) return `${field} is not valid`;
+  // An error inside an object or list param (e.g. Mystic's styling.styles[0].name):
+  // name the inner field and describe the inner value, not the whole param.
+  if (issue.path.length > 0) {
+    const inner = issue.path.reduce<unknown>((v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], value);
+    const where = issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('');
+    return paramMessage(`${field}${where}`, z.unknown(), [{ ...issue, path: [] }], inner);
+  }
   if (value === undefined && issue.code === 'invalid_type') return `${field} is required`;
   switch (issue.code) {
     case 'too_big': {

@@ -1,0 +1,261 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ViewportPortal,
+  useConnection,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type NodeTypes,
+  type XYPosition,
+} from '@xyflow/react';
+import type { PortType } from '@pikflow/catalog';
+import { PikNode } from './PikNode.tsx';
+import { NodeSearchPopup, type PendingLink } from './NodeSearchPopup.tsx';
+import { useEditorStore } from '../store/editor-store.ts';
+import { toast, useUiStore } from '../store/ui-store.ts';
+import { connectionRefusal } from '../lib/connection-rules.ts';
+import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
+import type { PikEdge, PikNode as PikNodeType } from '../lib/graph-types.ts';
+import { useShortcuts } from '../lib/use-shortcuts.ts';
+
+export const PALETTE_MIME = 'application/x-pikflow-node';
+
+// Module level so React Flow never sees a new object and re-mounts nodes.
+const nodeTypes: NodeTypes = { pik: PikNode };
+
+function refusalFor(c: Connection | Edge): string | null {
+  const s = useEditorStore.getState();
+  return connectionRefusal(c, s.nodes, s.edges, s.catalogById);
+}
+
+const isValidConnection: IsValidConnection = (c) => refusalFor(c) === null;
+
+/** While dragging a link over a port it may not use, say why next to the cursor. */
+function ConnectionHint() {
+  const connection = useConnection();
+  if (!connection.inProgress || connection.isValid !== false || !connection.toHandle) return null;
+  const from = connection.fromHandle;
+  const to = connection.toHandle;
+  const [src, tgt] = from.type === 'source' ? [from, to] : [to, from];
+  const reason = refusalFor({ source: src.nodeId, sourceHandle: src.id ?? null, target: tgt.nodeId, targetHandle: tgt.id ?? null });
+  if (!reason) return null;
+  return (
+    <ViewportPortal>
+      <div
+        className="pik-connection-hint"
+        data-testid="connection-hint"
+        style={{ transform: `translate(${connection.to.x + 14}px, ${connection.to.y + 14}px)` }}
+      >
+        {reason}
+      </div>
+    </ViewportPortal>
+  );
+}
+
+function MiniMapColor(node: PikNodeType): string {
+  const def = useEditorStore.getState().catalogById.get(node.data.type);
+  return def ? categoryColor(def.category) : '#555';
+}
+
+export function Canvas() {
+  const nodes = useEditorStore((s) => s.nodes);
+  const edges = useEditorStore((s) => s.edges);
+  const catalogById = useEditorStore((s) => s.catalogById);
+  const run = useEditorStore((s) => s.run);
+  const problems = useEditorStore((s) => s.problems);
+  const onNodesChange = useEditorStore((s) => s.onNodesChange);
+  const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
+  const connect = useEditorStore((s) => s.connect);
+  const addNode = useEditorStore((s) => s.addNode);
+  const commit = useEditorStore((s) => s.commit);
+  const flow = useReactFlow<PikNodeType, PikEdge>();
+  const wrapper = useRef<HTMLDivElement>(null);
+  const [search, setSearch] = useState<{ screen: XYPosition; flow: XYPosition; link?: PendingLink } | null>(null);
+  const mouse = useRef<XYPosition>({ x: 0, y: 0 });
+
+  // A loaded pipeline is fitted into view once React Flow has measured its nodes;
+  // nodes added by hand never move the camera.
+  const loadSeq = useEditorStore((s) => s.loadSeq);
+  useEffect(() => {
+    if (!loadSeq) return;
+    const t = setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1 }), 60);
+    return () => clearTimeout(t);
+  }, [loadSeq, flow]);
+
+  useShortcuts({
+    mouseFlowPosition: () => flow.screenToFlowPosition(mouse.current),
+    openSearch: () => {
+      const rect = wrapper.current?.getBoundingClientRect();
+      if (!rect) return;
+      const screen = { x: rect.width / 2 - 160, y: rect.height / 3 };
+      setSearch({ screen, flow: flow.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 3 }) });
+    },
+  });
+
+  // Edges drawn in their port's colour, animated while data flows through them.
+  const shownEdges = useMemo(() => {
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const badEdges = new Set(problems.filter((p) => p.edgeId).map((p) => p.edgeId));
+    return edges.map((e) => {
+      const src = byId.get(e.source);
+      const type = src ? catalogById.get(src.data.type)?.outputs.find((p) => p.name === e.sourceHandle)?.type : undefined;
+      const color = PORT_COLORS[(type ?? 'any') as PortType];
+      const srcLive = run?.nodes[e.source]?.status;
+      const tgtLive = run?.nodes[e.target]?.status;
+      const flowing =
+        srcLive === 'succeeded' && (tgtLive === 'queued' || tgtLive === 'running' || tgtLive === 'submitted');
+      const carried = srcLive === 'succeeded' && tgtLive === 'succeeded';
+      const classes = [flowing ? 'pik-edge-flowing' : '', carried ? 'pik-edge-done' : '', badEdges.has(e.id) ? 'pik-edge-invalid' : '']
+        .filter(Boolean)
+        .join(' ');
+      return {
+        ...e,
+        animated: flowing,
+        className: classes || undefined,
+        style: { stroke: badEdges.has(e.id) ? '#f85149' : color, strokeWidth: e.selected ? 3 : 2 },
+      };
+    });
+  }, [edges, nodes, catalogById, run, problems]);
+
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromHandle) return;
+      if (state.toHandle) {
+        const from = state.fromHandle;
+        const to = state.toHandle;
+        const [src, tgt] = from.type === 'source' ? [from, to] : [to, from];
+        const reason = refusalFor({ source: src.nodeId, sourceHandle: src.id ?? null, target: tgt.nodeId, targetHandle: tgt.id ?? null });
+        if (reason) toast('warning', reason, 'Link refused');
+        return;
+      }
+      // Dropped on empty canvas: offer the nodes that fit, like ComfyUI and n8n do.
+      const target = event.target as Element | null;
+      if (!target?.classList.contains('react-flow__pane')) return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      const rect = wrapper.current!.getBoundingClientRect();
+      setSearch({
+        screen: { x: point.clientX - rect.left, y: point.clientY - rect.top },
+        flow: flow.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
+        link: {
+          nodeId: state.fromHandle.nodeId,
+          handleId: state.fromHandle.id ?? '',
+          side: state.fromHandle.type,
+        },
+      });
+    },
+    [flow],
+  );
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const type = event.dataTransfer.getData(PALETTE_MIME);
+      if (!type) return;
+      event.preventDefault();
+      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      addNode(type, { x: position.x - 110, y: position.y - 30 });
+    },
+    [flow, addNode],
+  );
+
+  const onDoubleClick = useCallback(
+    (event: ReactMouseEvent) => {
+      if (!(event.target as Element).classList.contains('react-flow__pane')) return;
+      const rect = wrapper.current!.getBoundingClientRect();
+      setSearch({
+        screen: { x: event.clientX - rect.left, y: event.clientY - rect.top },
+        flow: flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }),
+      });
+    },
+    [flow],
+  );
+
+  return (
+    <div
+      className="pik-canvas"
+      ref={wrapper}
+      data-testid="canvas"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes(PALETTE_MIME)) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+        }
+      }}
+      onDrop={onDrop}
+      onDoubleClick={onDoubleClick}
+      onMouseMove={(e) => (mouse.current = { x: e.clientX, y: e.clientY })}
+    >
+      <ReactFlow<PikNodeType, PikEdge>
+        nodes={nodes}
+        edges={shownEdges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={connect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onNodeClick={() => useUiStore.getState().setRightTab('inspect')}
+        onNodeDragStart={() => commit()}
+        onSelectionDragStart={() => commit()}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control']}
+        zoomOnDoubleClick={false}
+        colorMode="dark"
+        minZoom={0.15}
+        maxZoom={2.5}
+        proOptions={{ hideAttribution: true }}
+        defaultEdgeOptions={{ type: 'default' }}
+        connectionRadius={24}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#3a3d47" />
+        <Controls position="bottom-left" showInteractive={false} />
+        <MiniMap
+          position="bottom-right"
+          pannable
+          zoomable
+          nodeColor={MiniMapColor}
+          maskColor="rgba(12,13,16,0.7)"
+          style={{ background: '#1b1d22' }}
+        />
+        <ConnectionHint />
+      </ReactFlow>
+      {nodes.length === 0 && (
+        <div className="pik-empty-hint" data-testid="empty-hint">
+          <h2>Start building</h2>
+          <p>
+            Drag a node from the palette, or <b>double-click</b> the canvas (or press <kbd>Tab</kbd>) to search.
+          </p>
+          <p>Connect outputs (right) to inputs (left) of the same colour.</p>
+        </div>
+      )}
+      {search && (
+        <NodeSearchPopup
+          screen={search.screen}
+          link={search.link}
+          onClose={() => setSearch(null)}
+          onPick={(type, port) => {
+            const id = addNode(type, search.flow);
+            if (id && search.link && port) {
+              const l = search.link;
+              const link: Connection =
+                l.side === 'source'
+                  ? { source: l.nodeId, sourceHandle: l.handleId, target: id, targetHandle: port }
+                  : { source: id, sourceHandle: port, target: l.nodeId, targetHandle: l.handleId };
+              const reason = refusalFor(link);
+              if (reason) toast('warning', reason, 'Link refused');
+              else connect(link);
+            }
+            setSearch(null);
+          }}
+        />
+      )}
+    </div>
+  );
+}

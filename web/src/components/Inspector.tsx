@@ -1,0 +1,172 @@
+import { useShallow } from 'zustand/react/shallow';
+import { useEditorStore } from '../store/editor-store.ts';
+import { schemaFields } from '../lib/json-schema.ts';
+import { PORT_COLORS, categoryColor, categoryLabel } from '../lib/catalog-display.ts';
+import { ParamField } from './ParamField.tsx';
+import { nodeTitle } from '../lib/connection-rules.ts';
+import { onNodeText } from '../lib/problem-text.ts';
+
+function PipelineOverview() {
+  const problems = useEditorStore((s) => s.problems);
+  const nodes = useEditorStore((s) => s.nodes);
+  const catalogById = useEditorStore((s) => s.catalogById);
+  const selectOnly = useEditorStore((s) => s.selectOnly);
+  const inputs = nodes.filter((n) => catalogById.get(n.data.type)?.category === 'input');
+  const outputs = nodes.filter((n) => n.data.type === 'output');
+  return (
+    <div className="pik-inspector-body" data-testid="pipeline-overview">
+      <h3>Pipeline</h3>
+      <p className="pik-muted">Select a node to edit its settings. Shift-drag to select several.</p>
+      <div className="pik-kv">
+        <span>Nodes</span>
+        <b>{nodes.length}</b>
+        <span>REST inputs</span>
+        <b>{inputs.map((n) => String(n.data.params.name ?? n.id)).join(', ') || '—'}</b>
+        <span>Outputs</span>
+        <b>{outputs.map((n) => String(n.data.params.name ?? n.id)).join(', ') || '—'}</b>
+      </div>
+      <h4>
+        Problems <span className={`pik-count${problems.length ? ' bad' : ''}`}>{problems.length}</span>
+      </h4>
+      {problems.length === 0 ? (
+        <p className="pik-ok">No problems found.</p>
+      ) : (
+        <ul className="pik-problem-list" data-testid="problem-list">
+          {problems.map((p, i) => (
+            <li key={i}>
+              {p.nodeId ? (
+                <button type="button" className="pik-link" onClick={() => selectOnly(p.nodeId!)}>
+                  {nodeTitle(
+                    nodes.find((n) => n.id === p.nodeId),
+                    catalogById,
+                  )}
+                </button>
+              ) : null}
+              {p.nodeId ? ': ' : ''}
+              {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function Inspector() {
+  const selected = useEditorStore(useShallow((s) => s.nodes.filter((n) => n.selected)));
+  const catalogById = useEditorStore((s) => s.catalogById);
+  const edges = useEditorStore((s) => s.edges);
+  const problems = useEditorStore((s) => s.problems);
+  const updateParam = useEditorStore((s) => s.updateParam);
+  const setLabel = useEditorStore((s) => s.setLabel);
+  const deleteSelected = useEditorStore((s) => s.deleteSelected);
+
+  if (selected.length === 0) return <PipelineOverview />;
+  if (selected.length > 1) {
+    return (
+      <div className="pik-inspector-body">
+        <h3>{selected.length} nodes selected</h3>
+        <p className="pik-muted">Drag to move them together; Ctrl+C / Ctrl+V to copy; Del to delete.</p>
+        <button type="button" className="pik-danger" onClick={deleteSelected}>
+          Delete {selected.length} nodes
+        </button>
+      </div>
+    );
+  }
+  const node = selected[0];
+  const def = catalogById.get(node.data.type);
+  if (!def) {
+    return (
+      <div className="pik-inspector-body">
+        <h3>Unknown node</h3>
+        <p className="pik-field-error">This pipeline uses “{node.data.type}”, which this server does not know.</p>
+      </div>
+    );
+  }
+  const links = edges.filter((e) => e.target === node.id);
+  const nodeProblems = problems.filter((p) => p.nodeId === node.id);
+  const fieldProblem = (field: string) => {
+    const found = nodeProblems.find((p) => p.field === field);
+    return found ? onNodeText(found.message) : undefined;
+  };
+  const otherProblems = nodeProblems.filter((p) => !p.field || !def.paramsSchema.properties || !(p.field in (def.paramsSchema.properties as object)));
+
+  return (
+    <div className="pik-inspector-body" data-testid="inspector" data-node-id={node.id}>
+      <div className="pik-inspector-title">
+        <span className="pik-dot" style={{ background: categoryColor(def.category) }} />
+        <h3>{def.title}</h3>
+      </div>
+      <div className="pik-inspector-meta">
+        <span>{categoryLabel(def.category)}</span>
+        <span className="pik-mono">{node.id}</span>
+        {def.docsUrl && (
+          <a href={def.docsUrl} target="_blank" rel="noreferrer">
+            API docs ↗
+          </a>
+        )}
+      </div>
+      <p className="pik-muted">{def.description}</p>
+      <div className="pik-field">
+        <div className="pik-field-head">
+          <label className="pik-field-label">Label</label>
+        </div>
+        <input
+          type="text"
+          value={node.data.label ?? ''}
+          placeholder={def.title}
+          onChange={(e) => setLabel(node.id, e.target.value)}
+          data-testid="node-label-input"
+        />
+      </div>
+      {(def.inputs.length > 0 || def.outputs.length > 0) && (
+        <div className="pik-inspector-ports">
+          {def.inputs.map((p) => {
+            const n = links.filter((e) => e.targetHandle === p.name).length;
+            return (
+              <div key={`in-${p.name}`}>
+                <i style={{ background: PORT_COLORS[p.type] }} />
+                in <b>{p.label ?? p.name}</b> <span className="pik-muted">{p.type}{p.maxItems ? ` (≤${p.maxItems})` : ''}</span>
+                {p.required && <span className="pik-required">*</span>}
+                <span className={n ? 'pik-ok' : 'pik-muted'}> {n ? `${n} link${n > 1 ? 's' : ''}` : 'not linked'}</span>
+              </div>
+            );
+          })}
+          {def.outputs.map((p) => (
+            <div key={`out-${p.name}`}>
+              <i style={{ background: PORT_COLORS[p.type] }} />
+              out <b>{p.label ?? p.name}</b> <span className="pik-muted">{p.type}</span>
+            </div>
+          ))}
+        </div>
+      )}
+      {otherProblems.length > 0 && (
+        <ul className="pik-problem-list">
+          {otherProblems.map((p, i) => (
+            <li key={i}>{onNodeText(p.message)}</li>
+          ))}
+        </ul>
+      )}
+      <h4>Settings</h4>
+      {schemaFields(def.paramsSchema).length === 0 && <p className="pik-muted">This node has no settings.</p>}
+      <div className="pik-form" data-testid="params-form">
+        {schemaFields(def.paramsSchema).map((f) => {
+          const linkedPort = def.inputs.find((p) => p.name === f.key && links.some((e) => e.targetHandle === p.name));
+          return (
+            <ParamField
+              key={`${node.id}:${f.key}`}
+              name={f.key}
+              schema={f.schema}
+              value={node.data.params[f.key]}
+              required={f.required}
+              serverProblem={fieldProblem(f.key)}
+              linkedFrom={linkedPort ? linkedPort.label ?? linkedPort.name : undefined}
+              onChange={(v) => updateParam(node.id, f.key, v)}
+              testId={`param-${f.key}`}
+            />
+          );
+        })}
+      </div>
+    </div>
+  );
+}

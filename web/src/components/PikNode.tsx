@@ -1,0 +1,171 @@
+import { memo, useEffect, useState } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { PortType } from '@pikflow/catalog';
+import type { PikNode as PikNodeType } from '../lib/graph-types.ts';
+import { useEditorStore, type NodeLive } from '../store/editor-store.ts';
+import { useUiStore } from '../store/ui-store.ts';
+import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
+import { humanize, summarize } from '../lib/json-schema.ts';
+import { onNodeText } from '../lib/problem-text.ts';
+import { firstImage, formatDuration } from '../lib/run-values.ts';
+
+const STATUS_TEXT: Record<string, string> = {
+  pending: 'waiting',
+  queued: 'queued',
+  running: 'running',
+  submitted: 'submitted',
+  succeeded: 'done',
+  failed: 'failed',
+  skipped: 'skipped',
+  cancelled: 'cancelled',
+};
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+function StatusBadge({ live, nodeId }: { live: NodeLive; nodeId: string }) {
+  const active = live.status === 'running' || live.status === 'submitted';
+  const now = useNow(active);
+  const since = live.startedAt ?? live.submittedAt;
+  const until = live.finishedAt ? Date.parse(live.finishedAt) : now;
+  const elapsed = since ? formatDuration(until - Date.parse(since)) : '';
+  return (
+    <span className={`pik-status pik-status-${live.status}`} data-testid={`node-status-${nodeId}`} data-status={live.status}>
+      {active && <span className="pik-spinner" aria-hidden />}
+      {STATUS_TEXT[live.status] ?? live.status}
+      {elapsed && live.status !== 'queued' && live.status !== 'skipped' ? ` · ${elapsed}` : ''}
+    </span>
+  );
+}
+
+function PortHandle({ kind, nodeId, name, type }: { kind: 'in' | 'out'; nodeId: string; name: string; type: PortType }) {
+  return (
+    <Handle
+      type={kind === 'in' ? 'target' : 'source'}
+      position={kind === 'in' ? Position.Left : Position.Right}
+      id={name}
+      className={`pik-handle pik-handle-${type === 'image[]' ? 'list' : type}`}
+      style={{ background: PORT_COLORS[type], borderColor: PORT_COLORS[type] }}
+      data-testid={`handle-${nodeId}-${kind}-${name}`}
+      title={`${name}: ${type}`}
+    />
+  );
+}
+
+function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
+  const def = useEditorStore((s) => s.catalogById.get(data.type));
+  const problems = useEditorStore((s) => s.problems).filter((p) => p.nodeId === id);
+  const live = useEditorStore((s) => s.run?.nodes[id]);
+  const linkedInputs = useEditorStore((s) => s.edges).filter((e) => e.target === id);
+  const openLightbox = useUiStore((s) => s.openLightbox);
+
+  if (!def) {
+    return (
+      <div className="pik-node pik-node-invalid" data-testid={`node-${id}`}>
+        <div className="pik-node-header">
+          <span className="pik-node-title">{data.label ?? data.type}</span>
+        </div>
+        <div className="pik-node-problem">Unknown node type “{data.type}”</div>
+      </div>
+    );
+  }
+
+  const linked = new Set(linkedInputs.map((e) => e.targetHandle ?? ''));
+  const allProblems = problems.map((p) => ({ field: p.field, message: onNodeText(p.message) }));
+  const thumb = live?.status === 'succeeded' ? firstImage(live.outputs) : undefined;
+  const accent = categoryColor(def.category);
+  const classes = ['pik-node'];
+  if (selected) classes.push('selected');
+  if (allProblems.length) classes.push('pik-node-invalid');
+  if (live) classes.push(`pik-node-run-${live.status}`);
+
+  return (
+    <div className={classes.join(' ')} data-testid={`node-${id}`} data-node-type={data.type}>
+      <div className="pik-node-header" style={{ borderTopColor: accent }}>
+        <span className="pik-node-dot" style={{ background: accent }} />
+        <span className="pik-node-title" title={def.description}>
+          {data.label || def.title}
+        </span>
+        {live && <StatusBadge live={live} nodeId={id} />}
+      </div>
+      <div className="pik-node-ports">
+        <div className="pik-node-inputs">
+          {def.inputs.map((p) => (
+            <div className="pik-port pik-port-in" key={p.name}>
+              <PortHandle kind="in" nodeId={id} name={p.name} type={p.type} />
+              <span className="pik-port-label" title={`${p.name}: ${p.type}${p.maxItems ? `, up to ${p.maxItems}` : ''}`}>
+                {p.label ?? p.name}
+                {p.maxItems ? <span className="pik-port-type">≤{p.maxItems}</span> : null}
+                {p.required ? <span className="pik-required">*</span> : null}
+              </span>
+            </div>
+          ))}
+        </div>
+        <div className="pik-node-outputs">
+          {def.outputs.map((p) => (
+            <div className="pik-port pik-port-out" key={p.name}>
+              <span className="pik-port-label" title={`${p.name}: ${p.type}`}>
+                {p.label ?? p.name}
+              </span>
+              <PortHandle kind="out" nodeId={id} name={p.name} type={p.type} />
+            </div>
+          ))}
+        </div>
+      </div>
+      {def.summaryParams.length > 0 && (
+        <div className="pik-node-params">
+          {def.summaryParams.map((key) => (
+            <div className="pik-node-param" key={key} data-testid={`node-param-${id}-${key}`}>
+              <span className="pik-node-param-key">{humanize(key)}</span>
+              <span className="pik-node-param-value">
+                {linked.has(key) ? 'from link' : summarize(data.params[key] ?? def.defaults[key], 80)}
+              </span>
+            </div>
+          ))}
+        </div>
+      )}
+      {live?.taskId && live.status !== 'succeeded' && (
+        <div className="pik-node-task" data-testid={`node-task-${id}`}>
+          task {live.taskId}
+        </div>
+      )}
+      {live?.status === 'failed' && live.error && (
+        <div className="pik-node-problem" data-testid={`node-error-${id}`}>
+          {live.error.message}
+        </div>
+      )}
+      {thumb && (
+        <button
+          type="button"
+          className="pik-node-thumb nodrag"
+          onClick={() => openLightbox({ url: thumb.url, name: `${id}-${thumb.name}` })}
+          title="Open full size"
+        >
+          <img src={thumb.url} alt={`${def.title} result`} data-testid={`node-thumb-${id}`} />
+          {thumb.width && thumb.height ? (
+            <span className="pik-node-thumb-size">
+              {thumb.width}×{thumb.height}
+            </span>
+          ) : null}
+        </button>
+      )}
+      {allProblems.length > 0 && (
+        <ul className="pik-node-problems" data-testid={`node-problems-${id}`}>
+          {allProblems.slice(0, 4).map((p, i) => (
+            <li key={i}>{p.message}</li>
+          ))}
+          {allProblems.length > 4 && <li>…and {allProblems.length - 4} more</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export const PikNode = memo(PikNodeView);

@@ -1,0 +1,123 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useEditorStore } from '../store/editor-store.ts';
+import { useUiStore } from '../store/ui-store.ts';
+import { startRun } from '../lib/pipeline-actions.ts';
+import { ImagePicker } from './ImagePicker.tsx';
+
+interface ExposedInput {
+  nodeId: string;
+  name: string;
+  kind: 'image' | 'text';
+  fallback?: string;
+}
+
+/** The inputs the pipeline exposes: one per Image/Text input node, by its REST name. */
+function useExposedInputs(): ExposedInput[] {
+  const nodes = useEditorStore((s) => s.nodes);
+  const catalogById = useEditorStore((s) => s.catalogById);
+  return useMemo(
+    () =>
+      nodes
+        .filter((n) => catalogById.get(n.data.type)?.mode === 'input')
+        .map((n) => {
+          const def = catalogById.get(n.data.type)!;
+          const kind = def.outputs[0]?.type === 'text' ? 'text' : 'image';
+          const name = String(n.data.params.name ?? def.defaults.name ?? n.id);
+          const fallback = n.data.params[kind === 'image' ? 'image' : 'text'];
+          return { nodeId: n.id, name, kind, fallback: typeof fallback === 'string' ? fallback : undefined };
+        }),
+    [nodes, catalogById],
+  );
+}
+
+export function RunDialog() {
+  const close = () => useUiStore.getState().openDialog(null);
+  const inputs = useExposedInputs();
+  const dirty = useEditorStore((s) => s.isDirty());
+  const saved = useEditorStore((s) => !!s.pipeline.id);
+  const [values, setValues] = useState<Record<string, string | undefined>>({});
+  const [busy, setBusy] = useState(false);
+
+  const missing = inputs.filter((i) => !values[i.name] && !i.fallback);
+  const submit = async () => {
+    if (busy) return;
+    setBusy(true);
+    const payload: Record<string, unknown> = {};
+    for (const i of inputs) if (values[i.name]) payload[i.name] = values[i.name];
+    const ok = await startRun(payload);
+    setBusy(false);
+    if (ok) close();
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') close();
+      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+        e.preventDefault();
+        void submit();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  return (
+    <div className="pik-modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
+      <div className="pik-modal" role="dialog" aria-label="Run pipeline" data-testid="run-dialog">
+        <header>
+          <h2>Run pipeline</h2>
+          <button type="button" className="pik-icon-button" onClick={close} aria-label="Close">
+            ×
+          </button>
+        </header>
+        <div className="pik-modal-body">
+          {(dirty || !saved) && (
+            <p className="pik-note">Unsaved changes are saved as a new version before the run starts.</p>
+          )}
+          {inputs.length === 0 && <p className="pik-muted">This pipeline takes no inputs.</p>}
+          {inputs.map((i) => (
+            <div className="pik-field" key={i.nodeId}>
+              <div className="pik-field-head">
+                <label className="pik-field-label">{i.name}</label>
+                <span className="pik-field-key">{i.kind}</span>
+                {i.fallback && <span className="pik-field-default">has a default</span>}
+              </div>
+              {i.kind === 'image' ? (
+                <ImagePicker
+                  value={values[i.name] ?? i.fallback}
+                  onChange={(v) => setValues((s) => ({ ...s, [i.name]: v }))}
+                  testId={`run-input-${i.name}`}
+                />
+              ) : (
+                <textarea
+                  rows={4}
+                  value={values[i.name] ?? ''}
+                  placeholder={i.fallback ?? ''}
+                  onChange={(e) => setValues((s) => ({ ...s, [i.name]: e.target.value || undefined }))}
+                  data-testid={`run-input-${i.name}-input`}
+                />
+              )}
+            </div>
+          ))}
+        </div>
+        <footer>
+          {missing.length > 0 && (
+            <span className="pik-muted">Needs: {missing.map((m) => m.name).join(', ')}</span>
+          )}
+          <button type="button" onClick={close}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="pik-primary"
+            onClick={() => void submit()}
+            disabled={busy || missing.length > 0}
+            data-testid="run-submit"
+          >
+            {busy ? 'Starting…' : 'Run ▶'}
+          </button>
+        </footer>
+      </div>
+    </div>
+  );
+}

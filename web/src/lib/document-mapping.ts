@@ -1,0 +1,64 @@
+/** Pipeline document <-> React Flow nodes/edges. The document is React Flow's shape, so this is 1:1. */
+import type { PipelineDocument } from '@pikflow/pipeline';
+import { PIPELINE_DOCUMENT_VERSION } from '@pikflow/pipeline';
+import type { PikEdge, PikNode } from './graph-types.ts';
+
+export function toDocument(nodes: PikNode[], edges: PikEdge[]): PipelineDocument {
+  return {
+    version: PIPELINE_DOCUMENT_VERSION,
+    nodes: nodes.map((n) => ({
+      id: n.id,
+      type: n.data.type,
+      params: n.data.params,
+      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      ...(n.data.label ? { label: n.data.label } : {}),
+    })),
+    edges: edges.map((e) => ({
+      id: e.id,
+      source: e.source,
+      sourceHandle: e.sourceHandle ?? '',
+      target: e.target,
+      targetHandle: e.targetHandle ?? '',
+    })),
+  };
+}
+
+export function fromDocument(doc: PipelineDocument): { nodes: PikNode[]; edges: PikEdge[] } {
+  return {
+    nodes: doc.nodes.map((n) => ({
+      id: n.id,
+      type: 'pik' as const,
+      position: n.position ?? { x: 0, y: 0 },
+      data: { type: n.type, params: { ...(n.params ?? {}) }, ...(n.label ? { label: n.label } : {}) },
+    })),
+    edges: doc.edges.map((e) => ({
+      id: e.id,
+      source: e.source,
+      sourceHandle: e.sourceHandle,
+      target: e.target,
+      targetHandle: e.targetHandle,
+    })),
+  };
+}
+
+/** A stable string of what would be saved: positions rounded, selection ignored. */
+export function documentSignature(nodes: PikNode[], edges: PikEdge[]): string {
+  return JSON.stringify(toDocument(nodes, edges));
+}
+
+/** Accepts a bare document or an export ({name, document}) from a file. */
+export function parseImportedJson(text: string): { name?: string; document: PipelineDocument } {
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const candidate = (raw.document && typeof raw.document === 'object' ? raw.document : raw) as Record<string, unknown>;
+  if (!Array.isArray(candidate.nodes) || !Array.isArray(candidate.edges)) {
+    throw new Error('This file is not a Pikflow pipeline: it needs "nodes" and "edges" lists');
+  }
+  return {
+    name: typeof raw.name === 'string' ? raw.name : undefined,
+    document: {
+      version: PIPELINE_DOCUMENT_VERSION,
+      nodes: candidate.nodes as PipelineDocument['nodes'],
+      edges: candidate.edges as PipelineDocument['edges'],
+    },
+  };
+}

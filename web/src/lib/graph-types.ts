@@ -1,0 +1,11 @@
+import type { Edge, Node } from '@xyflow/react';
+
+/** What a canvas node carries: exactly the pipeline document's node fields. */
+export type PikNodeData = {
+  type: string;
+  params: Record<string, unknown>;
+  label?: string;
+};
+
+export type PikNode = Node<PikNodeData, 'pik'>;
+export type PikEdge = Edge;

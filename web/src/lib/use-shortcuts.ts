@@ -1,0 +1,75 @@
+/**
+ * Keyboard shortcuts of the canvas. Save and run work everywhere; the rest stay
+ * out of the way while the user types in a field.
+ */
+import { useEffect, useRef } from 'react';
+import { useReactFlow, type XYPosition } from '@xyflow/react';
+import { useEditorStore } from '../store/editor-store.ts';
+import { toast, useUiStore } from '../store/ui-store.ts';
+import { savePipeline } from './pipeline-actions.ts';
+import { autoLayout, fitSoon } from './auto-layout.ts';
+
+function typingIn(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+}
+
+export function useShortcuts(opts: { mouseFlowPosition(): XYPosition; openSearch(): void }) {
+  const flow = useReactFlow();
+  const latest = useRef(opts);
+  latest.current = opts;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      const store = useEditorStore.getState();
+      const ui = useUiStore.getState();
+      if (mod && key === 's') {
+        e.preventDefault();
+        void savePipeline();
+        return;
+      }
+      if (mod && key === 'enter') {
+        if (ui.dialog === 'run') return; // the dialog submits itself
+        e.preventDefault();
+        ui.openDialog('run');
+        return;
+      }
+      if (ui.dialog || typingIn(e.target)) return;
+      if (mod && key === 'z' && !e.shiftKey) {
+        e.preventDefault();
+        store.undo();
+      } else if (mod && (key === 'y' || (key === 'z' && e.shiftKey))) {
+        e.preventDefault();
+        store.redo();
+      } else if (mod && key === 'c') {
+        const n = store.copySelection();
+        if (n) toast('info', `Copied ${n} node${n === 1 ? '' : 's'}`);
+      } else if (mod && key === 'v') {
+        e.preventDefault();
+        store.paste(latest.current.mouseFlowPosition());
+      } else if (mod && key === 'd') {
+        e.preventDefault();
+        if (store.copySelection()) store.paste();
+      } else if (mod && key === 'a') {
+        e.preventDefault();
+        store.selectAll();
+      } else if (key === 'delete' || key === 'backspace') {
+        e.preventDefault();
+        store.deleteSelected();
+      } else if (key === 'tab' && !mod) {
+        e.preventDefault();
+        latest.current.openSearch();
+      } else if ((key === '.' || (e.shiftKey && key === '!') || (e.shiftKey && e.code === 'Digit1')) && !mod) {
+        void flow.fitView({ padding: 0.2, duration: 250, maxZoom: 1.2 });
+      } else if (e.shiftKey && key === 'l' && !mod) {
+        void autoLayout().then(() => fitSoon(flow));
+      } else if (key === 'escape') {
+        store.selectOnly(null);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [flow]);
+}
