@@ -1,1 +1,6 @@
 export type * from './types.ts';
+export { createEngine, type CreateEngineOptions, type PikflowEngine } from './engine.ts';
+export { engineConfigFromEnv, webhooksEnabled, DEFAULT_POLL } from './config.ts';
+export { createAssetStore } from './asset-store.ts';
+export { signWebhook, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from './webhook.ts';
+export { createLogger } from './logger.ts';

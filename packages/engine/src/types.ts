@@ -24,6 +24,11 @@ export interface EngineConfig {
   maxDownloadBytes: number;
   /** Whether this process executes jobs (the server may be API-only when workers run separately). */
   runWorkers: boolean;
+  /**
+   * How long a create request may take before its answer counts as lost (default 60 s). Also how
+   * long another process's unanswered submission is left alone before it is reconciled.
+   */
+  submitTimeoutMs?: number;
 }
 
 export interface StartRunRequest {

@@ -1,0 +1,60 @@
+/**
+ * Engine configuration from the environment. Without FREEPIK_API_KEY the engine
+ * runs in 'simulator' mode against the bundled Freepik simulator (FREEPIK_API_BASE
+ * must then point at it; the server sets it when it starts the simulator).
+ */
+import { join, resolve } from 'node:path';
+import type { EngineConfig } from './types.ts';
+
+export const DEFAULT_FREEPIK_API_BASE = 'https://api.freepik.com';
+export const DEFAULT_FILE_SERVICE_URL = 'https://file-service-cdal.onrender.com';
+
+/**
+ * Polling: first status check after 2 s, then ×1.5 up to 8 s. A 10 s task takes
+ * checks at 2, 5, 9.5, 16 s (4 requests); a 30 s task 7 requests — far under the
+ * 2–5 s fixed-interval polling of Freepik's own examples.
+ */
+export const DEFAULT_POLL = { initialDelayMs: 2_000, factor: 1.5, maxDelayMs: 8_000 };
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${key} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+export function engineConfigFromEnv(env: Env = process.env, overrides: Partial<EngineConfig> = {}): EngineConfig {
+  const apiKey = env.FREEPIK_API_KEY?.trim() ?? '';
+  const dataDir = resolve(env.DATA_DIR ?? './data');
+  const publicUrl = env.PUBLIC_URL?.trim() ? trimSlash(env.PUBLIC_URL.trim()) : undefined;
+  const webhookSecret = env.FREEPIK_WEBHOOK_SECRET?.trim() || undefined;
+  const base: EngineConfig = {
+    mode: apiKey ? 'freepik' : 'simulator',
+    freepik: { baseUrl: trimSlash(env.FREEPIK_API_BASE?.trim() || DEFAULT_FREEPIK_API_BASE), apiKey },
+    fileServiceUrl: trimSlash(env.FILE_SERVICE_URL?.trim() || DEFAULT_FILE_SERVICE_URL),
+    publicUrl,
+    webhookSecret,
+    assetsDir: resolve(env.ASSETS_DIR ?? join(dataDir, 'assets')),
+    poll: {
+      initialDelayMs: num(env, 'POLL_INITIAL_DELAY_MS', DEFAULT_POLL.initialDelayMs),
+      factor: Math.max(1, num(env, 'POLL_FACTOR', DEFAULT_POLL.factor)),
+      maxDelayMs: num(env, 'POLL_MAX_DELAY_MS', DEFAULT_POLL.maxDelayMs),
+    },
+    nodeTimeoutMs: num(env, 'NODE_TIMEOUT_MS', 15 * 60_000),
+    maxDownloadBytes: num(env, 'MAX_DOWNLOAD_BYTES', 50 * 1024 * 1024),
+    runWorkers: (env.RUN_WORKERS ?? 'true') !== 'false',
+  };
+  return { ...base, ...overrides, freepik: { ...base.freepik, ...overrides.freepik }, poll: { ...base.poll, ...overrides.poll } };
+}
+
+/** Webhooks are used only when Freepik can reach us and we can verify what it sends. */
+export function webhooksEnabled(config: EngineConfig): boolean {
+  return Boolean(config.publicUrl && config.webhookSecret);
+}

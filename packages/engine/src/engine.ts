@@ -1,0 +1,271 @@
+/**
+ * createEngine wires the pieces behind the Engine interface: the asset store, the
+ * Freepik client, pg-boss queues, the event bus and the executor.
+ */
+import type { Logger } from 'pino';
+import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { PikflowError, readTask } from '@pikflow/catalog';
+import { nodeRuns, pipelineVersions, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
+import {
+  parseRunInputs,
+  readImageReference,
+  validatePipeline,
+  type NodeRunView,
+  type RunStatus,
+  type RunView,
+} from '@pikflow/pipeline';
+import { createAssetStore } from './asset-store.ts';
+import { EventBus } from './events.ts';
+import { Executor, isTerminalRun } from './executor.ts';
+import { FreepikClient } from './freepik-client.ts';
+import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
+import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest } from './types.ts';
+import { verifyWebhook } from './webhook.ts';
+
+export interface CreateEngineOptions {
+  config: EngineConfig;
+  db: DbHandle;
+  logger: Logger;
+  /** pg-boss worker tuning (per queue, per process). */
+  workers?: Partial<WorkerOptions>;
+}
+
+export interface PikflowEngine extends Engine {
+  /** Engine-side request counters (benchmark and tests). */
+  readonly stats: FreepikClient['stats'];
+}
+
+export function createEngine({ config, db: handle, logger, workers }: CreateEngineOptions): PikflowEngine {
+  const log = logger.child({ component: 'engine' });
+  const assets = createAssetStore(handle.db, config.assetsDir);
+  const client = new FreepikClient({
+    freepikBaseUrl: config.freepik.baseUrl,
+    apiKey: config.freepik.apiKey,
+    fileServiceUrl: config.fileServiceUrl,
+    logger: log,
+    submitTimeoutMs: config.submitTimeoutMs,
+  });
+  const jobs = new JobQueue(handle, log);
+  const events = new EventBus(handle, log);
+  const executor = new Executor({ config, handle, jobs, events, assets, client, logger: log });
+  const workerOptions: WorkerOptions = { batchSize: 20, concurrency: 2, pollingIntervalSeconds: 2, ...workers };
+  const db = handle.db;
+  let started = false;
+
+  async function getRun(runId: string): Promise<RunView | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
+    const [row] = await db
+      .select({ run: runs, version: pipelineVersions.version })
+      .from(runs)
+      .leftJoin(pipelineVersions, eq(pipelineVersions.id, runs.pipelineVersionId))
+      .where(eq(runs.id, runId));
+    if (!row) return null;
+    const nodes = await db.select().from(nodeRuns).where(eq(nodeRuns.runId, runId));
+    return toRunView(row.run, row.version, nodes);
+  }
+
+  const engine: PikflowEngine = {
+    config,
+    assets,
+    stats: client.stats,
+
+    async start() {
+      if (started) return;
+      started = true;
+      await jobs.start();
+      await events.start();
+      if (config.runWorkers) {
+        await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
+        await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
+        await executor.recover();
+      }
+      log.info({ mode: config.mode, database: handle.kind, workers: config.runWorkers, webhooks: Boolean(config.publicUrl && config.webhookSecret) }, 'engine started');
+    },
+
+    async stop() {
+      if (!started) return;
+      started = false;
+      await jobs.stop();
+      await events.stop();
+    },
+
+    async startRun(request: StartRunRequest) {
+      const simulator = config.mode === 'simulator';
+      const validation = validatePipeline(request.document, { allowPrivateUrls: simulator });
+      if (!validation.ok || !validation.document) {
+        const first = validation.problems[0];
+        throw new PikflowError(
+          'validation_failed',
+          validation.problems.length === 1 ? `The pipeline is invalid: ${first?.message}` : `The pipeline has ${validation.problems.length} problems: ${validation.problems.map((p) => p.message).join('; ')}`,
+          { nodeId: first?.nodeId, field: first?.field, problems: validation.problems },
+        );
+      }
+      const inputs = parseRunInputs(validation, request.inputs, { allowPrivateUrls: simulator, maxImageBytes: config.maxDownloadBytes });
+      // Data URIs become assets now: the run row keeps a small asset id, and a non-image is a 415 at once.
+      for (const spec of validation.inputs) {
+        const value = inputs[spec.name];
+        if (spec.type !== 'image' || typeof value !== 'string') continue;
+        const ref = readImageReference(value, { allowPrivateUrls: simulator, maxImageBytes: config.maxDownloadBytes });
+        if (typeof ref === 'object' && ref.kind === 'data') {
+          const asset = await assets.putUpload(Buffer.from(ref.base64, 'base64')).catch((error: unknown) => {
+            if (error instanceof PikflowError) throw new PikflowError(error.code, `${spec.name}: ${error.message}`, { nodeId: spec.nodeId, field: spec.name });
+            throw error;
+          });
+          inputs[spec.name] = asset.assetId;
+        }
+      }
+      const runId = await executor.createRun({
+        document: validation.document,
+        inputs,
+        pipelineId: request.pipelineId,
+        pipelineVersionId: request.pipelineVersionId,
+      });
+      log.info({ runId, pipelineId: request.pipelineId }, 'run queued');
+      return { runId };
+    },
+
+    async cancelRun(runId) {
+      const before = await getRun(runId);
+      if (!before) throw new PikflowError('not_found', `run ${runId} does not exist`);
+      if (!isTerminalRun(before.status)) await executor.cancel(runId);
+      return (await getRun(runId))!;
+    },
+
+    getRun,
+
+    async listRuns(query: ListRunsQuery) {
+      const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);
+      const cursor = decodeCursor(query.cursor);
+      const conditions = [
+        query.pipelineId ? eq(runs.pipelineId, query.pipelineId) : undefined,
+        query.status ? eq(runs.status, query.status) : undefined,
+        cursor
+          ? or(
+              sql`${runs.createdAt} < ${cursor.createdAt}::timestamptz`,
+              and(sql`${runs.createdAt} = ${cursor.createdAt}::timestamptz`, lt(runs.id, cursor.id)),
+            )
+          : undefined,
+      ].filter((c) => c !== undefined);
+      const rows = await db
+        .select({ run: runs, version: pipelineVersions.version, key: sql<string>`${runs.createdAt}::text` })
+        .from(runs)
+        .leftJoin(pipelineVersions, eq(pipelineVersions.id, runs.pipelineVersionId))
+        .where(conditions.length ? and(...conditions) : undefined)
+        .orderBy(desc(runs.createdAt), desc(runs.id))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
+      const nodes = page.length ? await db.select().from(nodeRuns).where(inArray(nodeRuns.runId, page.map((r) => r.run.id))) : [];
+      const views = page.map((r) => toRunView(r.run, r.version, nodes.filter((n) => n.runId === r.run.id)));
+      const last = page[page.length - 1];
+      return { runs: views, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.key, last.run.id) } : {}) };
+    },
+
+    async waitForRun(runId, timeoutMs) {
+      const initial = await getRun(runId);
+      if (!initial) throw new PikflowError('not_found', `run ${runId} does not exist`);
+      if (isTerminalRun(initial.status)) return initial;
+      return new Promise<RunView>((resolve) => {
+        let done = false;
+        const finish = async () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          clearInterval(safety);
+          unsubscribe();
+          resolve((await getRun(runId)) ?? initial);
+        };
+        const timer = setTimeout(finish, timeoutMs);
+        // Events are the fast path; a slow re-read covers a missed notification.
+        const safety = setInterval(async () => {
+          const view = await getRun(runId).catch(() => null);
+          if (view && isTerminalRun(view.status)) void finish();
+        }, 2_000);
+        const unsubscribe = events.subscribe(runId, 0, (event) => {
+          if (event.type === 'run.finished') void finish();
+        });
+      });
+    },
+
+    subscribe(runId, afterEventId, listener) {
+      return events.subscribe(runId, afterEventId, listener);
+    },
+
+    async acceptWebhook(request) {
+      if (!config.webhookSecret) throw new PikflowError('webhook_rejected', 'webhook refused: no webhook secret is configured');
+      const { webhookId } = verifyWebhook(config.webhookSecret, request);
+      let body: unknown;
+      try {
+        body = JSON.parse(request.rawBody);
+      } catch {
+        throw new PikflowError('webhook_rejected', 'webhook refused: the body is not JSON');
+      }
+      const task = readTask(body);
+      const inserted = await db
+        .insert(webhookDeliveries)
+        .values({ webhookId, taskId: task.taskId ?? null })
+        .onConflictDoNothing()
+        .returning({ webhookId: webhookDeliveries.webhookId });
+      if (!inserted.length) throw new PikflowError('webhook_rejected', `webhook refused: webhook-id ${webhookId} was already received (replay)`);
+      if (!task.taskId) return;
+      // A fast task can call back before our journal write of its id has committed: look a few times.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        if ((await executor.applyTaskUpdate(task.taskId, body)) === 'applied') return;
+        const [known] = await db.select({ id: nodeRuns.id }).from(nodeRuns).where(eq(nodeRuns.taskId, task.taskId)).limit(1);
+        if (known) return; // known but already finished: nothing to do
+        const submitting = await db.select({ n: sql<number>`count(*)` }).from(nodeRuns).where(eq(nodeRuns.submitState, 'submitting'));
+        if (!Number(submitting[0]?.n)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      log.debug({ taskId: task.taskId }, 'webhook for an unknown task ignored');
+    },
+  };
+  return engine;
+}
+
+function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes: (typeof nodeRuns.$inferSelect)[]): RunView {
+  const order = new Map(((run.document as { nodes?: { id: string }[] }).nodes ?? []).map((n, i) => [n.id, i]));
+  const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+  return {
+    id: run.id,
+    ...(run.pipelineId ? { pipelineId: run.pipelineId } : {}),
+    ...(version != null ? { pipelineVersion: version } : {}),
+    status: run.status as RunStatus,
+    inputs: run.inputs as Record<string, unknown>,
+    ...(run.outputs ? { outputs: run.outputs as Record<string, unknown> } : {}),
+    ...(run.error ? { error: run.error as RunView['error'] } : {}),
+    createdAt: run.createdAt.toISOString(),
+    ...(run.startedAt ? { startedAt: iso(run.startedAt) } : {}),
+    ...(run.finishedAt ? { finishedAt: iso(run.finishedAt) } : {}),
+    nodes: nodes
+      .slice()
+      .sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0))
+      .map(
+        (n): NodeRunView => ({
+          nodeId: n.nodeId,
+          nodeType: n.nodeType,
+          status: n.status,
+          ...(n.taskId ? { taskId: n.taskId } : {}),
+          attempt: n.attempt,
+          pollCount: n.pollCount,
+          ...(n.startedAt ? { startedAt: iso(n.startedAt) } : {}),
+          ...(n.submittedAt ? { submittedAt: iso(n.submittedAt) } : {}),
+          ...(n.finishedAt ? { finishedAt: iso(n.finishedAt) } : {}),
+          ...(n.inputs ? { inputs: n.inputs as Record<string, unknown> } : {}),
+          ...(n.outputs ? { outputs: n.outputs as Record<string, unknown> } : {}),
+          ...(n.error ? { error: n.error as NodeRunView['error'] } : {}),
+        }),
+      ),
+  };
+}
+
+// The cursor keeps Postgres's own microsecond timestamp text: a JS Date would round it to ms.
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
+  if (!cursor) return undefined;
+  const [createdAt = '', id = ''] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!/^[0-9a-f-]{36}$/i.test(id) || !/^\d{4}-\d{2}-\d{2}[ T][\d:.]+(Z|[+-]\d{2}(:?\d{2})?)?$/.test(createdAt)) throw new PikflowError('invalid_input', 'the cursor is not one this API returned', { field: 'cursor' });
+  return { createdAt, id };
+}

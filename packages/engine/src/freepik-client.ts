@@ -1,0 +1,302 @@
+/**
+ * The one HTTP client for Freepik and the file-upload service. All retry and
+ * back-off logic of the product lives here:
+ *
+ * - Status reads (GET) are safe to repeat: network errors, 5xx and 429 are retried
+ *   (429 waits for Retry-After; 5xx/503 back off exponentially with full jitter).
+ * - A create (POST) costs money, so it is repeated only when the response proves no
+ *   task was made: a 429 or 503 *response*, or a connection that was refused before
+ *   anything was sent. When the request may have reached Freepik but its answer was
+ *   lost (timeout, reset, 500/502/504), the result is `ambiguous` and the executor
+ *   reconciles instead of re-POSTing.
+ * - Downloads (re-hosting results, URL inputs) are GETs with a size limit.
+ *
+ * The API key is sent only to the Freepik base URL and is never logged: requests are
+ * logged as {method, path, status, ms} summaries.
+ */
+import type { Logger } from 'pino';
+import { PikflowError, type BinaryFile, type HttpRequest } from '@pikflow/catalog';
+
+export type Service = 'freepik' | 'file-service';
+
+export type SubmitResult =
+  | { kind: 'accepted'; status: number; body: unknown }
+  | { kind: 'rejected'; status: number; message: string; body: unknown }
+  | { kind: 'ambiguous'; reason: string };
+
+export interface ClientOptions {
+  freepikBaseUrl: string;
+  apiKey: string;
+  fileServiceUrl: string;
+  logger: Logger;
+  /** Per-request timeouts (ms). */
+  submitTimeoutMs?: number;
+  readTimeoutMs?: number;
+  /** Attempts for retryable responses (429/503/5xx on GET). */
+  maxAttempts?: number;
+  /** Longest single wait for Retry-After or back-off (ms). */
+  maxWaitMs?: number;
+}
+
+/** Counters the benchmark and tests read (engine-side view of the traffic). */
+export interface ClientStats {
+  submissions: number;
+  submitRetries: number;
+  statusRequests: number;
+  listRequests: number;
+  downloads: number;
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+export class FreepikClient {
+  readonly stats: ClientStats = { submissions: 0, submitRetries: 0, statusRequests: 0, listRequests: 0, downloads: 0 };
+  private readonly submitTimeoutMs: number;
+  private readonly readTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly maxWaitMs: number;
+
+  constructor(private readonly options: ClientOptions) {
+    this.submitTimeoutMs = options.submitTimeoutMs ?? 60_000;
+    this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
+    this.maxAttempts = options.maxAttempts ?? 6;
+    this.maxWaitMs = options.maxWaitMs ?? 30_000;
+  }
+
+  /** Sends a create request. Never repeats it unless the response proves nothing was created. */
+  async submit(service: Service, request: HttpRequest, log: Logger): Promise<SubmitResult> {
+    const url = this.url(service, request.path, request.query);
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      let response: Response;
+      try {
+        this.stats.submissions++;
+        response = await fetch(url, {
+          method: request.method,
+          headers: this.headers(service, request),
+          body: encodeBody(request),
+          signal: AbortSignal.timeout(this.submitTimeoutMs),
+        });
+      } catch (error) {
+        const code = errorCode(error);
+        if (code && NOT_SENT_CODES.has(code) && attempt < this.maxAttempts) {
+          // Nothing reached the server: repeating cannot create a second task.
+          log.warn({ path: request.path, code, attempt }, 'submit not sent; retrying');
+          this.stats.submitRetries++;
+          await sleep(backoff(attempt, this.maxWaitMs));
+          continue;
+        }
+        log.warn({ path: request.path, code: code ?? describeError(error), ms: Date.now() - started }, 'submit response lost');
+        return { kind: 'ambiguous', reason: code && NOT_SENT_CODES.has(code) ? `could not connect (${code})` : `the response was lost (${code ?? describeError(error)})` };
+      }
+      const body = await readBody(response);
+      log.debug({ method: request.method, path: request.path, status: response.status, ms: Date.now() - started }, 'submit');
+      if (response.ok) return { kind: 'accepted', status: response.status, body };
+      if ((response.status === 429 || response.status === 503) && attempt < this.maxAttempts) {
+        // A 429/503 answer means the request was refused before any task existed.
+        const wait = response.status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs);
+        log.info({ path: request.path, status: response.status, attempt, waitMs: wait }, 'submit refused for now; retrying');
+        this.stats.submitRetries++;
+        await sleep(wait);
+        continue;
+      }
+      if (response.status === 500 || response.status === 502 || response.status === 504) {
+        return { kind: 'ambiguous', reason: `Freepik answered ${response.status} (${messageOf(body) ?? 'no message'})` };
+      }
+      return { kind: 'rejected', status: response.status, message: messageOf(body) ?? `HTTP ${response.status}`, body };
+    }
+  }
+
+  /** A status read (or a list read): retried on anything transient. */
+  async getJson(service: Service, path: string, log: Logger, kind: 'status' | 'list' = 'status'): Promise<unknown> {
+    const url = this.url(service, path);
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (kind === 'status') this.stats.statusRequests++;
+      else this.stats.listRequests++;
+      let response: Response;
+      try {
+        response = await fetch(url, { headers: this.headers(service), signal: AbortSignal.timeout(this.readTimeoutMs) });
+      } catch (error) {
+        lastProblem = errorCode(error) ?? describeError(error);
+        log.warn({ path, problem: lastProblem, attempt }, 'status read failed; retrying');
+        await sleep(backoff(attempt, this.maxWaitMs));
+        continue;
+      }
+      const body = await readBody(response);
+      if (response.ok) return body;
+      lastProblem = `HTTP ${response.status}${messageOf(body) ? `: ${messageOf(body)}` : ''}`;
+      if (response.status === 429) {
+        await sleep(retryAfterMs(response, this.maxWaitMs));
+        continue;
+      }
+      if (response.status >= 500) {
+        await sleep(backoff(attempt, this.maxWaitMs));
+        continue;
+      }
+      throw new PikflowError('upstream_rejected', `Freepik refused the status request: ${lastProblem}`);
+    }
+    throw new PikflowError('upstream_error', `Freepik status request kept failing: ${lastProblem}`);
+  }
+
+  /**
+   * Downloads a file (result URL or data for hand-off), refusing more than maxBytes.
+   * `checkAddress` runs on the connection's resolved address when given (URL inputs).
+   */
+  async download(url: string, maxBytes: number, log: Logger): Promise<{ bytes: Buffer; contentType?: string }> {
+    if (url.startsWith('data:')) return decodeDataUri(url, maxBytes);
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      this.stats.downloads++;
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(this.readTimeoutMs * 2), redirect: 'follow' });
+        if (!response.ok) {
+          lastProblem = `HTTP ${response.status}`;
+          await response.body?.cancel();
+          if (response.status === 429 || response.status >= 500) {
+            await sleep(response.status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs));
+            continue;
+          }
+          throw new PikflowError('upstream_error', `downloading ${redactUrl(url)} failed: ${lastProblem}`);
+        }
+        const declared = Number(response.headers.get('content-length') ?? NaN);
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          await response.body?.cancel();
+          throw new PikflowError('payload_too_large', `${redactUrl(url)} is ${declared} bytes; the limit is ${maxBytes}`);
+        }
+        const bytes = await readLimited(response, maxBytes, url);
+        return { bytes, contentType: response.headers.get('content-type') ?? undefined };
+      } catch (error) {
+        if (error instanceof PikflowError) throw error;
+        lastProblem = errorCode(error) ?? describeError(error);
+        log.warn({ url: redactUrl(url), problem: lastProblem, attempt }, 'download failed; retrying');
+        await sleep(backoff(attempt, this.maxWaitMs));
+      }
+    }
+    throw new PikflowError('upstream_error', `downloading ${redactUrl(url)} kept failing: ${lastProblem}`);
+  }
+
+  private url(service: Service, path: string, query?: HttpRequest['query']): string {
+    const base = service === 'freepik' ? this.options.freepikBaseUrl : this.options.fileServiceUrl;
+    const url = new URL(base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url.toString();
+  }
+
+  private headers(service: Service, request?: HttpRequest): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (service === 'freepik') headers['x-freepik-api-key'] = this.options.apiKey || 'simulator';
+    if (request?.body && (request.encoding ?? 'json') === 'json') headers['content-type'] = 'application/json';
+    if (request?.encoding === 'form') headers['content-type'] = 'application/x-www-form-urlencoded';
+    return headers;
+  }
+}
+
+function encodeBody(request: HttpRequest): string | URLSearchParams | FormData | undefined {
+  if (!request.body || request.method === 'GET') return undefined;
+  const encoding = request.encoding ?? 'json';
+  if (encoding === 'json') return JSON.stringify(request.body);
+  if (encoding === 'form') {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(request.body)) if (v !== undefined) form.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+    return form;
+  }
+  const form = new FormData();
+  for (const [k, v] of Object.entries(request.body)) {
+    if (v === undefined) continue;
+    if (isBinaryFile(v)) form.append(k, new Blob([v.data], { type: v.contentType }), v.filename);
+    else form.append(k, typeof v === 'string' ? v : JSON.stringify(v));
+  }
+  return form;
+}
+
+export function isBinaryFile(v: unknown): v is BinaryFile {
+  return typeof v === 'object' && v !== null && (v as BinaryFile).kind === 'file' && (v as BinaryFile).data instanceof Uint8Array;
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.slice(0, 2000);
+  }
+}
+
+/** Freepik's error bodies: {message}, {problem:{message}}, {detail}, {error}. */
+export function messageOf(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.slice(0, 500) || undefined;
+  if (!body || typeof body !== 'object') return undefined;
+  const o = body as Record<string, unknown>;
+  const problem = o.problem && typeof o.problem === 'object' ? (o.problem as Record<string, unknown>) : undefined;
+  const message = o.message ?? problem?.message ?? o.detail ?? o.error;
+  const invalid = (o.invalid_params ?? problem?.invalid_params) as { name?: string; reason?: string }[] | undefined;
+  const details = Array.isArray(invalid) ? invalid.map((p) => `${p.name}: ${p.reason}`).join('; ') : '';
+  const text = typeof message === 'string' ? message : message ? JSON.stringify(message) : undefined;
+  return [text, details].filter(Boolean).join(' — ') || undefined;
+}
+
+function retryAfterMs(response: Response, cap: number): number {
+  const header = response.headers.get('retry-after');
+  let ms = 1_000;
+  if (header) {
+    const seconds = Number(header);
+    if (Number.isFinite(seconds)) ms = seconds * 1000;
+    else if (!Number.isNaN(Date.parse(header))) ms = Date.parse(header) - Date.now();
+  }
+  // A little jitter so a crowd of runs does not come back in the same millisecond.
+  return Math.min(cap, Math.max(50, ms)) + Math.random() * 100;
+}
+
+/** Exponential back-off with full jitter: 0..min(cap, 250·2^attempt) ms. */
+export function backoff(attempt: number, cap: number): number {
+  return Math.random() * Math.min(cap, 250 * 2 ** attempt);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorCode(error: unknown): string | undefined {
+  const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout';
+  return e?.cause?.code ?? e?.code ?? undefined;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function readLimited(response: Response, maxBytes: number, url: string): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (!response.body) return Buffer.alloc(0);
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new PikflowError('payload_too_large', `${redactUrl(url)} is larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function decodeDataUri(uri: string, maxBytes: number): { bytes: Buffer; contentType?: string } {
+  const match = /^data:([\w.+/-]+)?(;[^,]*)?,/.exec(uri);
+  if (!match) throw new PikflowError('invalid_input', 'not a data URI');
+  const payload = uri.slice(match[0].length);
+  if ((payload.length * 3) / 4 > maxBytes) throw new PikflowError('payload_too_large', `the data URI is larger than ${maxBytes} bytes`);
+  const isBase64 = (match[2] ?? '').includes('base64');
+  const bytes = isBase64 ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload));
+  return { bytes, contentType: match[1] };
+}
+
+/** URLs may carry signed tokens in their query: logs get origin + path only. */
+export function redactUrl(url: string): string {
+  if (url.startsWith('data:')) return `data:… (${url.length} chars)`;
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}

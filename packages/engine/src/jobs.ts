@@ -1,0 +1,133 @@
+/**
+ * pg-boss set-up: the job engine of the executor. Over PGlite it runs in-process
+ * through pg-boss's `fromPglite` adapter; on PostgreSQL it opens its own pool and
+ * uses LISTEN/NOTIFY so any number of worker processes share the queues.
+ *
+ * Jobs are inserted inside the executor's transactions (`send(..., { tx })`), so a
+ * state change and the work it implies commit together. After commit the sender
+ * wakes its local workers (pg-boss `notifyWorker`) and, for delayed jobs, sets a
+ * timer to wake them when the job comes due: pg-boss's polling remains the
+ * safety net (and what other processes rely on) but a run does not wait for it.
+ */
+import { PgBoss, fromPglite, type Db as BossDb, type Job } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { DbHandle } from '@pikflow/db';
+
+export const QUEUES = {
+  /** Run one node: local nodes directly, HTTP nodes up to their submission. */
+  execute: 'pikflow-node-execute',
+  /** One status check of a submitted task. */
+  check: 'pikflow-node-check',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface NodeJobData {
+  runId: string;
+  nodeId: string;
+}
+
+/** A transaction's raw client: pg's PoolClient or PGlite's Transaction (both `query(text, values) → {rows}`). */
+export interface RawClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+export interface WorkerOptions {
+  batchSize: number;
+  /** Fetch loops per queue in this process. */
+  concurrency: number;
+  pollingIntervalSeconds: number;
+}
+
+export class JobQueue {
+  readonly boss: PgBoss;
+  private readonly workerIds = new Map<QueueName, string[]>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private started = false;
+
+  constructor(
+    private readonly handle: DbHandle,
+    private readonly logger: Logger,
+  ) {
+    const common = { schedule: false, supervise: true, migrate: true } as const;
+    this.boss =
+      handle.kind === 'pglite'
+        ? new PgBoss({ ...common, db: fromPglite(handle.pglite! as never), backend: 'pglite' })
+        : new PgBoss({ ...common, connectionString: handle.databaseUrl!, max: 4, useListenNotify: true });
+    this.boss.on('error', (error: Error) => this.logger.error({ err: error.message }, 'pg-boss error'));
+    this.boss.on('warning', (warning: { message?: string }) => this.logger.debug({ warning: warning.message }, 'pg-boss warning'));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.boss.start();
+    const notify = this.handle.kind === 'postgres';
+    // The journal makes duplicate deliveries harmless, so retries only cover infrastructure failures.
+    const retry = { retryLimit: 5, retryDelay: 2, retryBackoff: true, retryDelayMax: 60 } as const;
+    await this.ensureQueue(QUEUES.execute, { ...retry, expireInSeconds: 300, notify });
+    await this.ensureQueue(QUEUES.check, { ...retry, expireInSeconds: 120, notify });
+    this.started = true;
+  }
+
+  private async ensureQueue(name: QueueName, options: Record<string, unknown>): Promise<void> {
+    try {
+      await this.boss.createQueue(name, options);
+    } catch (error) {
+      // Another process created it first.
+      if (!(await this.boss.getQueue(name))) throw error;
+    }
+  }
+
+  async work(
+    queue: QueueName,
+    options: WorkerOptions,
+    handler: (data: NodeJobData, job: Job<NodeJobData>) => Promise<void>,
+  ): Promise<void> {
+    const ids: string[] = [];
+    for (let i = 0; i < options.concurrency; i++) {
+      const id = await this.boss.work<NodeJobData>(
+        queue,
+        { batchSize: options.batchSize, pollingIntervalSeconds: options.pollingIntervalSeconds, burstWhenBatchFull: options.batchSize > 1 },
+        async (jobs) => {
+          // Jobs of a batch are independent nodes; run them side by side. A thrown error fails
+          // only this batch (pg-boss retries it); node-level failures never throw.
+          const results = await Promise.allSettled(jobs.map((job) => handler(job.data, job)));
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        },
+      );
+      ids.push(id);
+    }
+    this.workerIds.set(queue, ids);
+  }
+
+  /** Inserts a job inside the caller's transaction. Call `wake` after the commit. */
+  async send(tx: RawClient, queue: QueueName, data: NodeJobData, delayMs = 0): Promise<void> {
+    const db: BossDb = { executeSql: (text, values) => tx.query(text, values) as Promise<{ rows: any[] }> };
+    await this.boss.send(queue, data, { db, ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
+  }
+
+  /** Wakes this process's workers of `queue` now or when a delayed job comes due. */
+  wake(queue: QueueName, delayMs = 0): void {
+    const ids = this.workerIds.get(queue);
+    if (!ids?.length) return;
+    const poke = () => {
+      for (const id of ids) this.boss.notifyWorker(id);
+    };
+    if (delayMs <= 0) return poke();
+    // pg-boss compares startAfter with the database clock: wake a hair later than due.
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      poke();
+    }, delayMs + 15);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, timeout: 5_000, close: this.handle.kind === 'postgres' } as never);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * A submission whose answer is lost (the connection drops after Freepik created the
+ * task) is never re-POSTed: the engine reconciles it through the endpoint's task list,
+ * or fails the node with ambiguous_submit when the list cannot tell.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
+import { seedPipeline, smallPng, startHarness, type Harness } from './support/engine-harness.ts';
+
+const GEMINI_PATH = '/v1/ai/gemini-2-5-flash-image-preview';
+
+/** Forwards to the simulator; drops the client connection after the first Gemini POST was answered upstream. */
+async function startLossyProxy(target: string) {
+  let dropNext = true;
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+    const upstream = await fetch(target + req.url, {
+      method: req.method,
+      headers,
+      body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+    });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    if (req.method === 'POST' && req.url === GEMINI_PATH && dropNext) {
+      dropNext = false;
+      req.socket.destroy(); // the task exists upstream; its id never reaches the engine
+      return;
+    }
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arm: () => (dropNext = true),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('lost submission answers', () => {
+  let sim: RunningSimulator;
+  let proxy: Awaited<ReturnType<typeof startLossyProxy>>;
+  let h: Harness;
+  const apiKey = `ambiguous-${Date.now()}`;
+  beforeAll(async () => {
+    sim = await startSimulator({ latencyMs: 150, rateLimits: false });
+    proxy = await startLossyProxy(sim.url);
+    h = await startHarness({
+      kind: 'pglite',
+      existingSim: sim,
+      config: { freepik: { baseUrl: proxy.url, apiKey } },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await proxy?.close();
+    await sim?.close();
+  });
+
+  it('adopts the task found in the list instead of submitting again', async () => {
+    const input = await smallPng(10, 10);
+    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    const run = await h.engine.waitForRun(runId, 20_000);
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(1);
+    expect(h.engine.stats.listRequests).toBe(1);
+    expect(run.nodes.find((n) => n.nodeId === 'restore')!.attempt).toBe(1);
+  });
+
+  it('fails the node with ambiguous_submit when the list cannot tell which task is ours', async () => {
+    // A task of the same key that no node run knows about: now two would be candidates.
+    await fetch(`${sim.url}${GEMINI_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-freepik-api-key': apiKey },
+      body: JSON.stringify({ prompt: 'made elsewhere' }),
+    });
+    proxy.arm();
+    const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
+    const input = await smallPng(10, 10);
+    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    const run = await h.engine.waitForRun(runId, 20_000);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'ambiguous_submit', nodeId: 'restore' });
+    expect(run.error!.message).toContain('not re-sent');
+    expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 1);
+    expect(run.nodes.find((n) => n.nodeId === 'upscale')!.status).toBe('skipped');
+  });
+});

@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDb, runs, type DbHandle } from '@pikflow/db';
+import { DB_KINDS, freshDatabase, type FreshDatabase } from './support/test-db.ts';
+
+describe.each(DB_KINDS)('createDb on %s', (kind) => {
+  let t: FreshDatabase | undefined;
+  let handle: DbHandle | undefined;
+  afterEach(async () => {
+    await handle?.close();
+    await t?.drop();
+    handle = undefined;
+    t = undefined;
+  });
+
+  it('runs the migrations and stores rows with the shared schema', async () => {
+    t = await freshDatabase(kind);
+    handle = await createDb(t.options);
+    expect(handle.kind).toBe(kind);
+    const [row] = await handle.db.insert(runs).values({ document: { nodes: [], edges: [] } }).returning();
+    expect(row.status).toBe('queued');
+    // Re-opening runs the migrations again as a no-op.
+    await handle.close();
+    handle = await createDb(t.options);
+    expect(await handle.db.select().from(runs)).toHaveLength(1);
+  });
+});
+
+describe('PGlite data-folder lock', () => {
+  let t: FreshDatabase | undefined;
+  afterEach(async () => t?.drop());
+
+  it('refuses a second opener while the first is alive, naming the folder and pid', async () => {
+    t = await freshDatabase('pglite');
+    const first = await createDb(t.options);
+    try {
+      await expect(createDb(t.options)).rejects.toMatchObject({
+        code: 'database_locked',
+        message: expect.stringContaining(`process ${process.pid}`),
+      });
+      await expect(createDb(t.options)).rejects.toThrow(join(t.dataDir, 'pglite'));
+    } finally {
+      await first.close();
+    }
+    // Released on close.
+    const again = await createDb(t.options);
+    await again.close();
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    t = await freshDatabase('pglite');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(t.dataDir, 'pglite.lock'), dead);
+    const handle = await createDb(t.options);
+    await handle.close();
+  });
+});
