@@ -1,0 +1,102 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+
+/**
+ * Everything the server reads from the environment, in one typed object. Secrets live
+ * here and in the engine config only; they are never logged or returned (see logger.ts).
+ */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  freepikApiKey?: string;
+  freepikApiBase: string;
+  freepikWebhookSecret?: string;
+  /** Public base URL of this server as Freepik can reach it (webhooks, URL hand-off). */
+  publicUrl?: string;
+  fileServiceUrl?: string;
+  apiToken?: string;
+  /** Ask for a bearer token even from loopback (behind a local reverse proxy; tests). */
+  requireToken: boolean;
+  logLevel: string;
+  /** Folder of the built editor. */
+  webDistDir: string;
+  limits: {
+    /** Largest accepted upload (bytes). */
+    uploadBytes: number;
+    /** Largest JSON body (bytes). */
+    bodyBytes: number;
+    /** Default and largest `timeout` of `?wait=true` (seconds). */
+    waitDefaultSeconds: number;
+    waitMaxSeconds: number;
+    /** Comment line sent on idle SSE streams so proxies keep them open (ms). */
+    sseHeartbeatMs: number;
+  };
+}
+
+export const DEFAULT_FREEPIK_API_BASE = 'https://api.freepik.com';
+const MB = 1024 * 1024;
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return n;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string): boolean {
+  return /^(1|true|yes|on)$/i.test(env[name]?.trim() ?? '');
+}
+
+function url(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = text(env, name);
+  if (!v) return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new Error(`${name} must be an http(s) URL (got "${v}")`);
+  }
+  return v.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ServerConfig {
+  return {
+    port: int(env, 'PORT', 3000),
+    host: text(env, 'HOST') ?? '127.0.0.1',
+    dataDir: resolve(cwd, text(env, 'DATA_DIR') ?? '.data'),
+    databaseUrl: text(env, 'DATABASE_URL'),
+    freepikApiKey: text(env, 'FREEPIK_API_KEY'),
+    freepikApiBase: url(env, 'FREEPIK_API_BASE') ?? DEFAULT_FREEPIK_API_BASE,
+    freepikWebhookSecret: text(env, 'FREEPIK_WEBHOOK_SECRET'),
+    publicUrl: url(env, 'PUBLIC_URL'),
+    fileServiceUrl: url(env, 'FILE_SERVICE_URL'),
+    apiToken: text(env, 'PIKFLOW_API_TOKEN'),
+    requireToken: bool(env, 'PIKFLOW_REQUIRE_TOKEN'),
+    logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+    webDistDir: resolve(cwd, text(env, 'WEB_DIST_DIR') ?? 'web/dist'),
+    limits: {
+      uploadBytes: int(env, 'MAX_UPLOAD_MB', 25, 1) * MB,
+      bodyBytes: int(env, 'MAX_BODY_MB', 40, 1) * MB,
+      waitDefaultSeconds: int(env, 'RUN_WAIT_DEFAULT_SECONDS', 60, 1),
+      waitMaxSeconds: int(env, 'RUN_WAIT_MAX_SECONDS', 300, 1),
+      sseHeartbeatMs: int(env, 'SSE_HEARTBEAT_MS', 15_000, 100),
+    },
+  };
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms; `localhost` by name. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.toLowerCase().replace(/^\[|\]$/g, '');
+  if (a === 'localhost' || a === '::1') return true;
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}

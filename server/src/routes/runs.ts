@@ -1,0 +1,157 @@
+import { PikflowError } from '@pikflow/catalog';
+import { parseRunInputs, readImageReference, validatePipeline, type RunView, type ValidationResult } from '@pikflow/pipeline';
+import type { ProblemDetail } from '@pikflow/catalog';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses, idParams, runStatusSchema, runViewSchema, uuidParam } from '../schemas.ts';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const runRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { config } = app.services;
+
+  app.post(
+    '/pipelines/:id/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'REST trigger: start a run of a saved pipeline',
+        description:
+          'Inputs are values per input-node name: images as an asset id (POST /api/assets), an http(s) URL or a data:image/…;base64 URI; text as a string. ' +
+          'Answers 202 {runId} at once; with ?wait=true it answers 200 with the finished run, or 202 with the run as it stands when `timeout` seconds pass.',
+        params: idParams,
+        querystring: z.strictObject({
+          wait: flag.optional().describe('Hold the response until the run ends (or the timeout)'),
+          timeout: z.coerce
+            .number()
+            .positive()
+            .max(config.limits.waitMaxSeconds, `at most ${config.limits.waitMaxSeconds} seconds`)
+            .optional()
+            .describe(`Seconds to wait with wait=true (default ${config.limits.waitDefaultSeconds}, at most ${config.limits.waitMaxSeconds})`),
+        }),
+        body: z
+          .strictObject({
+            inputs: z.record(z.string(), z.unknown()).default({}).describe('Values per input name'),
+            version: z.number().int().min(1).optional().describe('Pipeline version to run (default: the latest)'),
+          })
+          .default({ inputs: {} }),
+        response: {
+          200: runViewSchema,
+          202: runViewSchema.partial().extend({ runId: z.string() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { engine, pipelines } = app.services;
+      const stored = await pipelines.getVersion(request.params.id, request.body.version);
+      const validation = validatePipeline(stored.document);
+      if (!validation.ok) {
+        throw new PikflowError(
+          'validation_failed',
+          `Version ${stored.version} of pipeline "${stored.name}" cannot run: ${validation.problems.map((p) => p.message).join('; ')}`,
+          { problems: validation.problems },
+        );
+      }
+      const inputs = parseRunInputs(validation, request.body.inputs, { maxImageBytes: config.limits.uploadBytes });
+      await assertAssetsExist(validation, inputs);
+      const { runId } = await engine.startRun({
+        pipelineId: stored.pipelineId,
+        pipelineVersionId: stored.versionId,
+        document: stored.document,
+        inputs,
+      });
+      request.log.info({ runId, pipelineId: stored.pipelineId, version: stored.version }, 'run started');
+      reply.header('location', `/api/runs/${runId}`);
+      if (!request.query.wait) return reply.code(202).send({ runId });
+
+      const timeoutMs = (request.query.timeout ?? config.limits.waitDefaultSeconds) * 1000;
+      const view = await engine.waitForRun(runId, timeoutMs);
+      if (TERMINAL.has(view.status)) return reply.code(200).send(view);
+      return reply.code(202).send({ ...view, runId });
+    },
+  );
+
+  app.get(
+    '/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Run history, newest first (paginated with nextCursor)',
+        querystring: z.strictObject({
+          pipelineId: uuidParam.optional(),
+          status: runStatusSchema.optional(),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          cursor: z.string().max(500).optional(),
+        }),
+        response: { 200: z.object({ runs: z.array(runViewSchema), nextCursor: z.string().optional() }), ...errorResponses },
+      },
+    },
+    async (request) => app.services.engine.listRuns(request.query),
+  );
+
+  app.get(
+    '/runs/:id',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'A run: status, per-node status, timings, task ids, outputs (asset URLs), errors',
+        params: idParams,
+        response: { 200: runViewSchema, ...errorResponses },
+      },
+    },
+    async (request) => getRunOr404(request.params.id),
+  );
+
+  app.post(
+    '/runs/:id/cancel',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Cancel a run (nodes not finished are cancelled; a finished run is returned unchanged)',
+        params: idParams,
+        response: { 200: runViewSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      await getRunOr404(request.params.id);
+      const view = await app.services.engine.cancelRun(request.params.id);
+      request.log.info({ runId: request.params.id, status: view.status }, 'run cancel requested');
+      return view;
+    },
+  );
+
+  /** An asset id that does not exist is the caller's mistake: say so now, not as a failed run later. */
+  async function assertAssetsExist(validation: ValidationResult, inputs: Record<string, unknown>) {
+    const problems: ProblemDetail[] = [];
+    for (const spec of validation.inputs) {
+      if (spec.type !== 'image' && spec.type !== 'image[]') continue;
+      const values = Array.isArray(inputs[spec.name]) ? (inputs[spec.name] as unknown[]) : [inputs[spec.name]];
+      for (const value of values) {
+        const ref = readImageReference(value);
+        if (typeof ref === 'object' && ref.kind === 'asset' && !(await app.services.engine.assets.get(ref.assetId))) {
+          problems.push({
+            field: spec.name,
+            nodeId: spec.nodeId,
+            code: 'unknown_asset',
+            message: `${spec.name}: asset ${ref.assetId} does not exist (upload the image with POST /api/assets first)`,
+          });
+        }
+      }
+    }
+    if (problems.length) {
+      throw new PikflowError('invalid_input', `Invalid run input: ${problems.map((p) => p.message).join('; ')}`, {
+        field: problems[0]!.field,
+        nodeId: problems[0]!.nodeId,
+        problems,
+      });
+    }
+  }
+
+  async function getRunOr404(runId: string): Promise<RunView> {
+    const view = await app.services.engine.getRun(runId);
+    if (!view) throw new PikflowError('not_found', `Run ${runId} does not exist`, { field: 'id' });
+    return view;
+  }
+};

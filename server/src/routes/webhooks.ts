@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses } from '../schemas.ts';
+
+/**
+ * Freepik's task callbacks. The signature covers the exact bytes sent, so this plugin
+ * (and only this one) keeps the body as the raw string; the engine verifies signature,
+ * timestamp and webhook-id before applying the status change.
+ */
+export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.post(
+    '/webhooks/freepik',
+    {
+      // Authenticated by its signature (FREEPIK_WEBHOOK_SECRET), not by a bearer token.
+      config: { public: true },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Freepik task status callbacks (signed: webhook-id, webhook-timestamp, webhook-signature)',
+        headers: z
+          .object({
+            'webhook-id': z.string().optional(),
+            'webhook-timestamp': z.string().optional(),
+            'webhook-signature': z.string().optional(),
+          })
+          .loose(),
+        body: z.string().optional().describe('The task as JSON: {task_id, status, generated}'),
+        response: { 204: z.undefined(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await app.services.engine.acceptWebhook({ headers: request.headers, rawBody: request.body ?? '' });
+      request.log.info({ webhookId: request.headers['webhook-id'] }, 'webhook accepted');
+      return reply.code(204).send();
+    },
+  );
+};

@@ -1,0 +1,439 @@
+/**
+ * The editor in a real browser (Debian Chromium driven by playwright-core) against a
+ * real started server with the bundled Freepik simulator: a designer builds the Photo
+ * restoration pipeline by hand, saves it, runs it on an uploaded photo and watches every
+ * node finish; wrong links and invalid settings are refused or marked where they are.
+ *
+ * PIKFLOW_SCREENSHOTS=1 also writes the screenshots in docs/screenshots/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { PHOTO_RESTORATION_PROMPT } from '@pikflow/pipeline';
+import { makePng, startTestServer, type TestServer } from './server-support.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = process.env.PIKFLOW_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : undefined;
+
+// Node ids the editor gives new nodes: the type's last segment and a counter.
+const IMAGE = 'image-1';
+const GEMINI = 'gemini-2-5-flash-1';
+const UPSCALE = 'upscaler-precision-v2-1';
+const UPLOAD = 'file-upload-1';
+const OUTPUT_URL = 'output-1';
+const OUTPUT_IMAGE = 'output-2';
+
+const ALL = [IMAGE, GEMINI, UPSCALE, UPLOAD, OUTPUT_URL, OUTPUT_IMAGE];
+
+let server: TestServer | undefined;
+let baseUrl: string;
+let context: BrowserContext;
+let page: Page;
+let workDir: string;
+let templatePipelineUrl = '';
+const pageErrors: string[] = [];
+
+async function shot(name: string) {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // Pictures for the docs: without the passing messages of earlier steps.
+  const hide = await page.addStyleTag({ content: '.pik-toasts { display: none !important; }' });
+  await page.locator('.pik-palette-groups').evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0));
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  await hide.evaluate((el) => (el as unknown as { remove(): void }).remove());
+}
+
+const byTestId = (id: string) => page.getByTestId(id);
+
+/** Retries an observation until it matches: generous, because CI machines are busy. */
+const eventually = <T>(observe: () => T | Promise<T>, timeout = 20_000) => expect.poll(observe, { timeout, interval: 100 });
+
+/** Drags a palette entry onto the canvas so the node's top-left lands near (x, y) of the canvas. */
+async function dragFromPalette(type: string, x: number, y: number) {
+  const canvas = await byTestId('canvas').boundingBox();
+  await byTestId(`palette-item-${type}`).dragTo(byTestId('canvas'), {
+    targetPosition: { x: x + 110, y: y + 30 },
+  });
+  expect(canvas).not.toBeNull();
+}
+
+/** Double-clicks empty canvas, searches, picks: the ComfyUI way. */
+async function addBySearch(query: string, type: string, x: number, y: number) {
+  await byTestId('canvas').locator('.react-flow__pane').dblclick({ position: { x, y } });
+  await byTestId('node-search-input').fill(query);
+  await byTestId(`node-search-item-${type}`).click();
+}
+
+async function center(testId: string) {
+  const box = await byTestId(testId).boundingBox();
+  if (!box) throw new Error(`${testId} is not on screen`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags a link from an output handle to an input handle with the mouse, step by step. */
+async function link(from: string, out: string, to: string, input: string) {
+  const a = await center(`handle-${from}-out-${out}`);
+  const b = await center(`handle-${to}-in-${input}`);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  return {
+    release: () => page.mouse.up(),
+  };
+}
+
+async function connect(from: string, out: string, to: string, input: string) {
+  const drag = await link(from, out, to, input);
+  await drag.release();
+}
+
+/** The pixel width of a loaded <img> (0 until it has loaded). */
+function loadedWidth(img: Locator): Promise<number> {
+  return img.evaluate((el) => {
+    const image = el as unknown as { complete: boolean; naturalWidth: number };
+    return image.complete ? image.naturalWidth : 0;
+  });
+}
+
+async function tidyUp() {
+  await byTestId('auto-layout').click();
+  await eventually(() => byTestId('auto-layout').getAttribute('data-busy')).toBe('false');
+  await page.waitForTimeout(400); // the fit-view animation
+}
+
+async function select(nodeId: string) {
+  await byTestId(`node-${nodeId}`).locator('.pik-node-header').click();
+  await eventually(() => byTestId('inspector').getAttribute('data-node-id')).toBe(nodeId);
+}
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'pikflow-web-test-'));
+  const external = process.env.PIKFLOW_WEB_TEST_URL;
+  if (external) {
+    baseUrl = external.replace(/\/$/, '');
+  } else {
+    // Build the editor from the current sources into a folder of this test only.
+    const dist = join(workDir, 'dist');
+    execFileSync(process.execPath, [join(ROOT, 'web', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: join(ROOT, 'web'),
+      stdio: 'pipe',
+    });
+    server = await startTestServer({
+      config: { webDistDir: dist, logLevel: 'warn' },
+      // Short tasks, but the upscale long enough to watch it run.
+      simulatorOptions: { latencyMs: 600, latencyByEndpoint: { 'freepik.upscaler-precision-v2': 3000 } },
+    });
+    baseUrl = server.url;
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`);
+  // A fresh profile every run; no background traffic (the machine has no internet).
+  context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+    viewport: { width: 1600, height: 1000 },
+    acceptDownloads: true,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('dialog', (d) => void d.accept());
+}, 180_000);
+
+// A failing step leaves a picture of the page behind, to see what the user would have seen.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail' || !page) return;
+  const file = join(tmpdir(), `pikflow-web-failure-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`);
+  await page.screenshot({ path: file }).catch(() => {});
+  console.error(`screenshot of the failure: ${file}`);
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+// Browser steps on a busy two-core machine: give each step room.
+describe('the editor', { timeout: 180_000 }, () => {
+  it('opens on an empty canvas with the palette, the simulator badge and no crash', async () => {
+    await page.goto(baseUrl);
+    await eventually(() => byTestId('palette-item-freepik.gemini-2-5-flash').count(), 15_000).toBe(1);
+    await eventually(() => byTestId('simulator-badge').textContent()).toContain('Simulator — no API key');
+    await eventually(() => byTestId('empty-hint').isVisible()).toBe(true);
+    // Every category the catalog has is a palette group; the search narrows them down.
+    await byTestId('palette-search').fill('upscal');
+    await eventually(() => byTestId('palette-item-freepik.gemini-2-5-flash').count()).toBe(0);
+    await eventually(() => byTestId('palette-item-freepik.upscaler-precision-v2').count()).toBe(1);
+    await byTestId('palette-search').fill('');
+    await shot('empty-canvas');
+  });
+
+  it('builds the Photo restoration pipeline by hand, refusing a wrong-type link with its reason', async () => {
+    // Drag and drop from the palette, and double-click search on the canvas.
+    await dragFromPalette('input.image', 20, 60);
+    await dragFromPalette('freepik.gemini-2-5-flash', 310, 60);
+    await addBySearch('precision v2', 'freepik.upscaler-precision-v2', 600, 60);
+    await dragFromPalette('storage.file-upload', 310, 430);
+    await addBySearch('output', 'output', 600, 430);
+    await dragFromPalette('output', 600, 290);
+    for (const id of ALL) {
+      await eventually(() => byTestId(`node-${id}`).count()).toBe(1);
+    }
+
+    // A new Gemini node has no prompt: the problem is on the node itself.
+    await eventually(() => byTestId(`node-problems-${GEMINI}`).textContent()).toMatch(/prompt/i);
+
+    await connect(IMAGE, 'image', GEMINI, 'reference_images');
+    await connect(GEMINI, 'image', UPSCALE, 'image');
+    await connect(UPSCALE, 'image', UPLOAD, 'image');
+
+    // Text cannot feed an image input: refused while dragging, with the reason shown.
+    const wrong = await link(UPLOAD, 'url', UPSCALE, 'image');
+    await eventually(() => byTestId('connection-hint').textContent()).toMatch(/text output cannot feed an? image input/);
+    await wrong.release();
+    await eventually(() => page.locator('.pik-toast').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/text output cannot feed an? image input/)]),
+    );
+    // A second link into a single input is refused too.
+    const second = await link(IMAGE, 'image', UPSCALE, 'image');
+    await eventually(() => byTestId('connection-hint').textContent()).toContain('already has a link');
+    await second.release();
+
+    await connect(UPLOAD, 'url', OUTPUT_URL, 'value');
+    await connect(UPSCALE, 'image', OUTPUT_IMAGE, 'value');
+    await eventually(() => page.locator('.react-flow__edge').count()).toBe(5);
+
+    // Settings from the JSON Schema forms.
+    await select(GEMINI);
+    await byTestId('param-prompt-input').fill(PHOTO_RESTORATION_PROMPT);
+    await eventually(() => byTestId(`node-problems-${GEMINI}`).count()).toBe(0);
+
+    await select(UPSCALE);
+    // Out of range is marked at the field and on the node.
+    await byTestId('param-sharpen-input').fill('150');
+    await eventually(() => byTestId('param-sharpen-error').textContent()).toContain('at most 100');
+    await eventually(() => byTestId(`node-problems-${UPSCALE}`).textContent()).toMatch(/sharpen/i);
+    await byTestId('param-sharpen-input').fill('10');
+    await byTestId('param-smart_grain-input').fill('5');
+    await byTestId('param-ultra_detail-input').fill('40');
+    await byTestId('param-flavor-input').selectOption({ label: 'photo' });
+    await byTestId('param-scale_factor-input').fill('4');
+    await eventually(() => byTestId(`node-param-${UPSCALE}-scale_factor`).textContent()).toContain('4');
+    await eventually(() => byTestId(`node-problems-${UPSCALE}`).count()).toBe(0);
+
+    await select(OUTPUT_URL);
+    await byTestId('param-name-input').fill('restored_url');
+    await select(OUTPUT_IMAGE);
+    await byTestId('param-name-input').fill('image');
+
+    await select(IMAGE);
+    await byTestId('param-name-input').fill('photo');
+    await eventually(() => byTestId(`node-param-${IMAGE}-name`).textContent()).toContain('photo');
+
+    // Undo brings the last change back, redo re-applies it.
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+z');
+    await eventually(() => byTestId(`node-param-${IMAGE}-name`).textContent()).not.toContain('photo');
+    await page.keyboard.press('Control+y');
+    await eventually(() => byTestId(`node-param-${IMAGE}-name`).textContent()).toContain('photo');
+
+    await tidyUp();
+    await eventually(() => page.locator('.pik-node-invalid').count()).toBe(0);
+    await eventually(() => byTestId('problem-count').count()).toBe(0);
+  });
+
+  it('saves as a new version, and a reload keeps the saved pipeline', async () => {
+    await byTestId('pipeline-name').fill('Restore my photo');
+    await byTestId('pipeline-name').press('Enter');
+    await eventually(() => byTestId('unsaved-indicator').count()).toBe(1);
+    await page.keyboard.press('Control+s');
+    await eventually(() => byTestId('pipeline-version').textContent()).toBe('v1');
+    await eventually(() => byTestId('unsaved-indicator').count()).toBe(0);
+    expect(page.url()).toMatch(/#\/pipelines\/[0-9a-f-]{36}$/);
+    if (SCREENSHOTS) await select(UPSCALE); // the picture shows a settings form too
+    await shot('built-pipeline');
+
+    await page.reload();
+    await eventually(() => byTestId('pipeline-name').inputValue(), 15_000).toBe('Restore my photo');
+    for (const id of ALL) {
+      await eventually(() => byTestId(`node-${id}`).count()).toBe(1);
+    }
+    await eventually(() => page.locator('.react-flow__edge').count()).toBe(5);
+    await eventually(() => byTestId(`node-param-${UPSCALE}-scale_factor`).textContent()).toContain('4');
+    await eventually(() => byTestId('unsaved-indicator').count()).toBe(0);
+
+    const list = await fetch(`${baseUrl}/api/pipelines`).then((r) => r.json() as Promise<{ pipelines: { name: string }[] }>);
+    expect(list.pipelines.map((p) => p.name)).toContain('Restore my photo');
+  });
+
+  it('runs on an uploaded photo against the simulator: every node turns done and the output thumbnail appears', async () => {
+    const photo = join(workDir, 'old-photo.png');
+    writeFileSync(photo, await makePng(200, 150));
+    await page.keyboard.press('Control+Enter');
+    await eventually(() => byTestId('run-dialog').isVisible()).toBe(true);
+    await byTestId('run-input-photo-file').setInputFiles(photo);
+    await eventually(() => byTestId('run-input-photo-preview').isVisible(), 15_000).toBe(true);
+    await byTestId('run-submit').click();
+
+    // Live states arrive from the SSE stream while the run goes on.
+    await eventually(() => byTestId(`node-status-${GEMINI}`).getAttribute('data-status'), 20_000)
+      .toMatch(/queued|running|submitted|succeeded/);
+    // While the upscale task runs: its Freepik task id, a ticking time, data flowing into it.
+    await eventually(() => byTestId(`node-task-${UPSCALE}`).textContent(), 30_000).toMatch(/^task \S{6,}/);
+    await eventually(() => byTestId(`node-status-${UPSCALE}`).textContent()).toMatch(/(submitted|running) · [\d.]+ (ms|s)/);
+    await eventually(() => page.locator('.react-flow__edge.pik-edge-flowing').count()).toBeGreaterThan(0);
+    for (const id of ALL) {
+      await eventually(() => byTestId(`node-status-${id}`).getAttribute('data-status'), 60_000)
+        .toBe('succeeded');
+    }
+    await eventually(() => byTestId('run-status').textContent(), 20_000).toBe('succeeded');
+
+    // The upscaled thumbnail is the simulator's real ×4 image.
+    const thumb = byTestId(`node-thumb-${UPSCALE}`);
+    await eventually(() => thumb.isVisible(), 15_000).toBe(true);
+    await eventually(() => loadedWidth(thumb), 15_000)
+      .toBe(800);
+    // The Output node shows the result it collected.
+    await eventually(() => loadedWidth(byTestId(`node-thumb-${OUTPUT_IMAGE}`)), 15_000)
+      .toBe(800);
+    await eventually(() => byTestId('outputs-gallery').locator('img').count()).toBeGreaterThan(0);
+    if (SCREENSHOTS) {
+      await tidyUp(); // thumbnails made the nodes taller
+      await page.keyboard.press('Control+s');
+      await eventually(() => byTestId('unsaved-indicator').count()).toBe(0);
+    }
+    await shot('finished-run');
+
+    // The run is in the history; opening the gallery image shows it full size with a download.
+    await eventually(() => byTestId('run-history').locator('li').count()).toBeGreaterThan(0);
+    await byTestId('gallery-image').first().click();
+    await eventually(() => byTestId('lightbox').isVisible()).toBe(true);
+    expect(await byTestId('lightbox-download').getAttribute('href')).toMatch(/^\/api\/assets\//);
+    await page.keyboard.press('Escape');
+  });
+
+  it('creates a pipeline from the Photo restoration template, saves versions and restores an old one', async () => {
+    if (!page.url().startsWith(baseUrl)) await page.goto(baseUrl); // when run alone (-t)
+    await byTestId('open-pipelines').click();
+    await eventually(() => byTestId('pipeline-list').locator('li').count()).toBeGreaterThan(0);
+    await byTestId('template-photo-restoration').click();
+    await eventually(() => byTestId('pipeline-name').inputValue()).toBe('Photo restoration');
+    for (const id of ['photo', 'restore', 'upscale', 'upload', 'restored_url', 'image']) {
+      await eventually(() => byTestId(`node-${id}`).count()).toBe(1);
+    }
+    await eventually(() => byTestId('pipeline-version').textContent()).toBe('v1');
+    await eventually(() => byTestId('problem-count').count()).toBe(0);
+    await eventually(() => byTestId('node-param-upscale-scale_factor').textContent()).toContain('4');
+
+    await select('upscale');
+    await byTestId('param-scale_factor-input').fill('8');
+    await eventually(() => byTestId('unsaved-indicator').count()).toBe(1);
+    await byTestId('save').click();
+    await eventually(() => byTestId('pipeline-version').textContent()).toBe('v2');
+
+    await byTestId('open-versions').click();
+    await eventually(() => byTestId('versions-dialog').locator('li').count()).toBe(2);
+    await byTestId('restore-1').click();
+    await eventually(() => byTestId('pipeline-version').textContent()).toBe('v3');
+    await eventually(() => byTestId('node-param-upscale-scale_factor').textContent()).toContain('4');
+    templatePipelineUrl = page.url();
+  });
+
+  it('exports the pipeline as JSON and imports it back as a new unsaved pipeline', async () => {
+    const download = page.waitForEvent('download');
+    await byTestId('export').click();
+    const file = join(workDir, 'exported.pikflow.json');
+    await (await download).saveAs(file);
+    const exported = JSON.parse(readFileSync(file, 'utf8')) as { name: string; nodes: unknown[]; edges: unknown[] };
+    expect(exported.name).toBe('Photo restoration');
+    expect(exported.nodes).toHaveLength(6);
+    expect(exported.edges).toHaveLength(5);
+
+    await byTestId('import-file').setInputFiles(file);
+    await eventually(() => byTestId('unsaved-indicator').count()).toBe(1);
+    await eventually(() => page.getByText('not saved yet').count()).toBe(1);
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(6);
+  });
+
+  it('copies, pastes, deletes and undoes with the keyboard', async () => {
+    await select('upscale');
+    await page.keyboard.press('Control+c');
+    const pane = await byTestId('canvas').boundingBox();
+    await page.mouse.move(pane!.x + 40, pane!.y + pane!.height - 60);
+    await page.keyboard.press('Control+v');
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(7);
+    await eventually(() => byTestId('node-upscaler-precision-v2-1').count()).toBe(1);
+    await page.keyboard.press('Delete');
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(6);
+    await page.keyboard.press('Control+z');
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(7);
+    await page.keyboard.press('Control+z');
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(6);
+    await page.keyboard.press('Control+y');
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(7);
+  });
+
+  it('shows a failed node with the reason and skips what depends on it', async (ctx) => {
+    const simulator = server?.app.pikflow.simulator;
+    if (!simulator) ctx.skip();
+    simulator!.configure({ faults: { failedTasks: 1 } });
+    try {
+      await page.goto(templatePipelineUrl);
+      await eventually(() => byTestId('node-restore').count(), 15_000).toBe(1);
+      const photo = join(workDir, 'another-photo.png');
+      writeFileSync(photo, await makePng(120, 90));
+      await byTestId('run').click();
+      await byTestId('run-input-photo-file').setInputFiles(photo);
+      await eventually(() => byTestId('run-input-photo-preview').isVisible(), 15_000).toBe(true);
+      await byTestId('run-submit').click();
+      await eventually(() => byTestId('node-status-restore').getAttribute('data-status'), 60_000)
+        .toBe('failed');
+      await eventually(() => byTestId('node-error-restore').textContent()).not.toBe('');
+      await eventually(() => byTestId('node-status-upscale').getAttribute('data-status'), 30_000)
+        .toMatch(/skipped|cancelled/);
+      await eventually(() => byTestId('run-status').textContent(), 30_000).toBe('failed');
+      await eventually(() => page.locator('.pik-toast-error').count()).toBeGreaterThan(0);
+      await shot('failed-run');
+    } finally {
+      simulator!.configure({ faults: { failedTasks: 0 } });
+    }
+  });
+
+  it('never crashed the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('the editor from another machine', { timeout: 120_000 }, () => {
+  it('asks for the API token once and then works with it', async (ctx) => {
+    if (process.env.PIKFLOW_WEB_TEST_URL) ctx.skip();
+    const guarded = await startTestServer({
+      config: { webDistDir: join(workDir, 'dist'), logLevel: 'warn', requireToken: true, apiToken: 'editor-test-token-0123456789' },
+    });
+    const tab = await context.newPage();
+    try {
+      await tab.goto(guarded.url);
+      await eventually(() => tab.getByTestId('token-dialog').isVisible()).toBe(true);
+      await tab.getByTestId('token-input').fill('editor-test-token-0123456789');
+      await tab.keyboard.press('Enter');
+      await eventually(() => tab.getByTestId('palette-item-input.image').count()).toBe(1);
+      await eventually(() => tab.getByTestId('token-dialog').count()).toBe(0);
+    } finally {
+      await tab.close();
+      await guarded.stop();
+    }
+  });
+});
