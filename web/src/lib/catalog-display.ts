@@ -1,5 +1,5 @@
 /** How catalog things look: port colours, category names and accents. */
-import type { Category, PortType } from '@pikflow/catalog';
+import { CATEGORIES, type Category, type PortType } from '@pikflow/catalog';
 
 export const PORT_COLORS: Record<PortType, string> = {
   image: '#5aa9ff',
@@ -25,19 +25,8 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   storage: 'Storage',
 };
 
-export const CATEGORY_ORDER: Category[] = [
-  'input',
-  'image-generation',
-  'image-edit',
-  'upscale',
-  'video',
-  'icons',
-  'lora',
-  'analysis',
-  'stock',
-  'storage',
-  'output',
-];
+/** The palette's order: the catalog's own, with outputs last (they end a pipeline). */
+export const CATEGORY_ORDER: Category[] = [...CATEGORIES.filter((c) => c !== 'output'), 'output'];
 
 export const CATEGORY_COLORS: Record<Category, string> = {
   input: '#3fb68b',

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 import { MYSTIC_LIKE_ASPECT_RATIOS, prompt, stylingColor } from './shared-fields.ts';
 
-const PATH = '/v1/ai/text-to-image/flux-dev';
-
-export const fluxDev = defineNode({
+export const fluxDev = defineFreepikTaskNode({
   id: 'freepik.flux-dev',
   title: 'Flux dev',
   category: 'image-generation',
@@ -25,14 +23,10 @@ export const fluxDev = defineNode({
       .optional(),
     seed: z.number().int().min(1).max(4294967295).optional().describe('Random when empty'),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, webhookUrl }) => ({ method: 'POST', path: PATH, body: withWebhook(compact({ ...params }), webhookUrl) }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+  task: {
+    path: '/v1/ai/text-to-image/flux-dev',
+    body: ({ params }) => params,
+    extract: firstImage,
   },
   summaryParams: ['prompt', 'aspect_ratio'],
 });

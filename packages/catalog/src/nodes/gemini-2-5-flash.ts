@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 
-const PATH = '/v1/ai/gemini-2-5-flash-image-preview';
-
-export const gemini25Flash = defineNode({
+export const gemini25Flash = defineFreepikTaskNode({
   id: 'freepik.gemini-2-5-flash',
   title: 'Gemini 2.5 Flash image edit',
   category: 'image-edit',
@@ -17,26 +15,13 @@ export const gemini25Flash = defineNode({
   params: z.object({
     prompt: z.string().min(1, 'write a prompt').describe('What to generate or how to edit the references').meta({ ui: 'textarea' }),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(
-        compact({
-          prompt: params.prompt,
-          reference_images: (inputs.reference_images as string[] | undefined)?.length
-            ? (inputs.reference_images as string[])
-            : undefined,
-        }),
-        webhookUrl,
-      ),
+  task: {
+    path: '/v1/ai/gemini-2-5-flash-image-preview',
+    body: ({ params, inputs }) => ({
+      prompt: params.prompt,
+      reference_images: (inputs.reference_images as string[] | undefined)?.length ? inputs.reference_images : undefined,
     }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+    extract: firstImage,
   },
   summaryParams: ['prompt'],
   docsUrl: 'https://docs.freepik.com/api-reference/text-to-image/google/post-gemini-2-5-flash-image-preview',

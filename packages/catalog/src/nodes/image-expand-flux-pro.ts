@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 import { prompt } from './shared-fields.ts';
 
-const PATH = '/v1/ai/image-expand/flux-pro';
 const side = (where: string) =>
   z.number().int().min(0).max(2048).nullable().optional().describe(`Pixels to add on the ${where}`);
 
-export const imageExpandFluxPro = defineNode({
+export const imageExpandFluxPro = defineFreepikTaskNode({
   id: 'freepik.image-expand-flux-pro',
   title: 'Image expand (Flux Pro)',
   category: 'image-edit',
@@ -23,18 +22,10 @@ export const imageExpandFluxPro = defineNode({
     top: side('top'),
     bottom: side('bottom'),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(compact({ image: inputs.image, ...params }), webhookUrl),
-    }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+  task: {
+    path: '/v1/ai/image-expand/flux-pro',
+    body: ({ params, inputs }) => ({ image: inputs.image, ...params }),
+    extract: firstImage,
   },
   summaryParams: ['left', 'right', 'top', 'bottom'],
 });

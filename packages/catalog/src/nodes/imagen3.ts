@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode } from '../freepik-task.ts';
 import { stylingColor } from './shared-fields.ts';
 
-const PATH = '/v1/ai/text-to-image/imagen3';
-
-export const imagen3 = defineNode({
+export const imagen3 = defineFreepikTaskNode({
   id: 'freepik.imagen3',
   title: 'Google Imagen 3',
   category: 'image-generation',
@@ -35,13 +33,9 @@ export const imagen3 = defineNode({
       .enum(['block_low_and_above', 'block_medium_and_above', 'block_only_high', 'block_none'])
       .default('block_none'),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, webhookUrl }) => ({ method: 'POST', path: PATH, body: withWebhook(compact({ ...params }), webhookUrl) }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
+  task: {
+    path: '/v1/ai/text-to-image/imagen3',
+    body: ({ params }) => params,
     // `generated` may hold bare base64 (S4:1391-1400); readTask turns it into data URIs.
     extract: (task) => ({ image: task.generated[0], images: task.generated }),
   },

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstVideo } from '../freepik-task.ts';
 import { klingCfgScale, klingDuration, prompt } from './shared-fields.ts';
 
-const PATH = '/v1/ai/image-to-video/kling-v2';
-
-export const klingV2 = defineNode({
+export const klingV2 = defineFreepikTaskNode({
   id: 'freepik.kling-v2',
   title: 'Kling v2 video',
   category: 'video',
@@ -20,18 +18,10 @@ export const klingV2 = defineNode({
     negative_prompt: prompt('What to avoid in the video', 2500),
     cfg_scale: klingCfgScale,
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(compact({ image: inputs.image, ...params }), webhookUrl),
-    }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ video: task.generated[0] }),
+  task: {
+    path: '/v1/ai/image-to-video/kling-v2',
+    body: ({ params, inputs }) => ({ image: inputs.image, ...params }),
+    extract: firstVideo,
     // "The service allows up to 3 concurrent requests per user" (S4:4683).
     maxConcurrentTasks: 3,
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode } from '../freepik-task.ts';
 
-export const loraTrainCharacter = defineNode({
+export const loraTrainCharacter = defineFreepikTaskNode({
   id: 'freepik.lora-train-character',
   title: 'Train LoRA character',
   category: 'lora',
@@ -20,16 +20,11 @@ export const loraTrainCharacter = defineNode({
     gender: z.enum(['male', 'female', 'neutral', 'custom']),
     description: z.string().optional(),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
+  task: {
+    path: '/v1/ai/loras/characters',
     // No status route per training ("check v1/ai/loras", S4:985): returns once training is accepted.
     mode: 'sync',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: '/v1/ai/loras/characters',
-      body: withWebhook(compact({ ...params, images: inputs.images }), webhookUrl),
-    }),
+    body: ({ params, inputs }) => ({ ...params, images: inputs.images }),
     extract: (task) => ({ task_id: task.taskId, status: task.status }),
   },
   summaryParams: ['name', 'quality', 'gender'],

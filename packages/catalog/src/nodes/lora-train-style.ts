@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode } from '../freepik-task.ts';
 
-export const loraTrainStyle = defineNode({
+export const loraTrainStyle = defineFreepikTaskNode({
   id: 'freepik.lora-train-style',
   title: 'Train LoRA style',
   category: 'lora',
@@ -19,17 +19,12 @@ export const loraTrainStyle = defineNode({
     quality: z.enum(['medium', 'high', 'ultra']),
     description: z.string().optional(),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
+  task: {
+    path: '/v1/ai/loras/styles',
     // Freepik has no status route per training ("check v1/ai/loras", S4:839), so the node
     // returns once training is accepted instead of waiting hours.
     mode: 'sync',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: '/v1/ai/loras/styles',
-      body: withWebhook(compact({ ...params, images: inputs.images }), webhookUrl),
-    }),
+    body: ({ params, inputs }) => ({ ...params, images: inputs.images }),
     extract: (task) => ({ task_id: task.taskId, status: task.status }),
   },
   summaryParams: ['name', 'quality'],

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 import { percent, prompt, stylingColor } from './shared-fields.ts';
 
-const PATH = '/v1/ai/mystic';
 const ASPECT_RATIOS = [
   'square_1_1',
   'classic_4_3',
@@ -21,7 +20,7 @@ const ASPECT_RATIOS = [
 /** The fluid model (Imagen 3 underneath) takes only these (S3:143-149). */
 const FLUID_ASPECT_RATIOS: readonly string[] = ['square_1_1', 'social_story_9_16', 'widescreen_16_9', 'traditional_3_4', 'classic_4_3'];
 
-export const mystic = defineNode({
+export const mystic = defineFreepikTaskNode({
   id: 'freepik.mystic',
   title: 'Mystic',
   category: 'image-generation',
@@ -60,25 +59,14 @@ export const mystic = defineNode({
       path: ['aspect_ratio'],
       message: `the fluid model takes only ${FLUID_ASPECT_RATIOS.join(', ')}`,
     }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(
-        compact({
-          ...params,
-          structure_reference: inputs.structure_reference as string | undefined,
-          style_reference: inputs.style_reference as string | undefined,
-        }),
-        webhookUrl,
-      ),
+  task: {
+    path: '/v1/ai/mystic',
+    body: ({ params, inputs }) => ({
+      ...params,
+      structure_reference: inputs.structure_reference,
+      style_reference: inputs.style_reference,
     }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+    extract: firstImage,
   },
   summaryParams: ['prompt', 'model', 'resolution'],
 });

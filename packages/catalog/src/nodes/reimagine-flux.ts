@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compact, defineNode } from '../define-node.ts';
-import { prompt } from './shared-fields.ts';
+import { MYSTIC_LIKE_ASPECT_RATIOS, prompt } from './shared-fields.ts';
 
 export const reimagineFlux = defineNode({
   id: 'freepik.reimagine-flux',
@@ -15,21 +15,7 @@ export const reimagineFlux = defineNode({
   params: z.object({
     prompt: prompt('Guidance for the reimagination'),
     imagination: z.enum(['wild', 'subtle', 'vivid']).optional(),
-    aspect_ratio: z
-      .enum([
-        'original',
-        'square_1_1',
-        'classic_4_3',
-        'traditional_3_4',
-        'widescreen_16_9',
-        'social_story_9_16',
-        'standard_3_2',
-        'portrait_2_3',
-        'horizontal_2_1',
-        'vertical_1_2',
-        'social_post_4_5',
-      ])
-      .default('original'),
+    aspect_ratio: z.enum(['original', ...MYSTIC_LIKE_ASPECT_RATIOS]).default('original'),
   }),
   execution: {
     kind: 'http',

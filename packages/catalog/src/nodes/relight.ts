@@ -1,14 +1,13 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 import { PikflowError } from '../errors.ts';
 import { optionalPercent, percent, prompt } from './shared-fields.ts';
 
-const PATH = '/v1/ai/image-relight';
 const lightSource = (what: string) =>
   z.string().min(1).optional().describe(`${what}: a public URL or base64, or connect an image to the port`);
 const BOTH_LIGHTS = 'use transfer_light_from_reference_image or transfer_light_from_lightmap, not both';
 
-export const relight = defineNode({
+export const relight = defineFreepikTaskNode({
   id: 'freepik.relight',
   title: 'Relight',
   category: 'image-edit',
@@ -72,26 +71,15 @@ export const relight = defineNode({
       path: ['transfer_light_from_lightmap'],
       message: BOTH_LIGHTS,
     }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => {
+  task: {
+    path: '/v1/ai/image-relight',
+    body: ({ params, inputs }) => {
       const reference = params.transfer_light_from_reference_image ?? (inputs.transfer_light_from_reference_image as string | undefined);
       const lightmap = params.transfer_light_from_lightmap ?? (inputs.transfer_light_from_lightmap as string | undefined);
       if (reference && lightmap) throw new PikflowError('invalid_input', BOTH_LIGHTS, { field: 'transfer_light_from_lightmap' });
-      return {
-        method: 'POST',
-        path: PATH,
-        body: withWebhook(
-          compact({ image: inputs.image, ...params, transfer_light_from_reference_image: reference, transfer_light_from_lightmap: lightmap }),
-          webhookUrl,
-        ),
-      };
+      return { image: inputs.image, ...params, transfer_light_from_reference_image: reference, transfer_light_from_lightmap: lightmap };
     },
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+    extract: firstImage,
   },
   summaryParams: ['prompt', 'style'],
 });

@@ -55,35 +55,7 @@ export const klingCfgScale = z
   .default(0.5)
   .describe('Higher: follows the prompt more closely, less freedom');
 
-/** Kling 2.1 takes a prompt alone, an image alone or both ("required when image is not provided", S4:3621). */
-export const NEEDS_IMAGE_OR_PROMPT = 'connect an image or write a prompt (the prompt is required without an image)';
-
-/** Kling 2.1 image-to-video fields (master, pro, std share them: S4:3574-4664). */
-export const klingV21Params = z.object({
-  duration: klingDuration,
-  prompt: prompt('Motion to generate; required when no image is connected', 2500),
-  negative_prompt: prompt('What to avoid in the video', 2500),
-  cfg_scale: klingCfgScale,
-  dynamic_masks: z
-    .array(
-      z.object({
-        mask: z.string().min(1).describe('Mask image: base64 or URL, same size as static_mask'),
-        trajectories: z.array(z.object({ x: z.number().int(), y: z.number().int() })).min(1),
-      }),
-    )
-    .optional()
-    .describe('Motion brush: masked areas follow their trajectories'),
-});
-
-/** Kling Elements fields (pro and std share them: S4:5000-5661). */
-export const klingElementsParams = z.object({
-  prompt: prompt('Positive text prompt', 2500),
-  negative_prompt: prompt('Negative text prompt', 2500),
-  // Optional here, unlike the other Kling endpoints (S4:5048-5052).
-  duration: klingDuration.optional(),
-  aspect_ratio: z.enum(['widescreen_16_9', 'social_story_9_16', 'square_1_1']).default('widescreen_16_9'),
-});
-
+/** Flux dev's aspect ratios (S4:1495-1846); Reimagine Flux takes the same plus `original`. */
 export const MYSTIC_LIKE_ASPECT_RATIOS = [
   'square_1_1',
   'classic_4_3',
@@ -112,6 +84,22 @@ export function looksLikeImageUrl(url: unknown): url is string {
   } catch {
     return false;
   }
+}
+
+/** A stock file's picture: its `url`, else its `signed_url`, when either is an image (not a zip). */
+export function pictureOf(file: Record<string, unknown>): string | undefined {
+  return looksLikeImageUrl(file.url) ? file.url : looksLikeImageUrl(file.signed_url) ? file.signed_url : undefined;
+}
+
+/** A stock search answer `{data: [item], meta}`: each item's picture and the first item's id. */
+export function searchPage(task: TaskSnapshot, pictureOfItem: (item: unknown) => string | undefined) {
+  const data = dataOf(task);
+  const items = Array.isArray(data) ? data : [];
+  const first = items[0];
+  return {
+    pictures: items.map(pictureOfItem).filter((u): u is string => !!u),
+    firstId: isRecord(first) && first.id !== undefined ? String(first.id) : undefined,
+  };
 }
 
 /** A Freepik numeric id arriving as a number or as digits on a text port. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compact, defineNode } from '../define-node.ts';
-import { bracketQuery, dataOf, iconThumbnail, isRecord } from './shared-fields.ts';
+import { bracketQuery, iconThumbnail, searchPage } from './shared-fields.ts';
 
 export const stockIconsSearch = defineNode({
   id: 'freepik.stock-icons-search',
@@ -57,16 +57,8 @@ export const stockIconsSearch = defineNode({
       }),
     }),
     extract: (task) => {
-      const data = dataOf(task);
-      const icons = Array.isArray(data) ? data : [];
-      const thumbs = icons.map(iconThumbnail).filter((u): u is string => !!u);
-      const first = icons[0];
-      return {
-        image: thumbs[0],
-        images: thumbs,
-        icon_id: isRecord(first) && first.id !== undefined ? String(first.id) : undefined,
-        results: task.raw,
-      };
+      const { pictures, firstId } = searchPage(task, iconThumbnail);
+      return { image: pictures[0], images: pictures, icon_id: firstId, results: task.raw };
     },
   },
   summaryParams: ['term', 'order'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
-import { dataOf, isRecord, looksLikeImageUrl, numericId } from './shared-fields.ts';
+import { dataOf, isRecord, numericId, pictureOf } from './shared-fields.ts';
 
 export const stockResourceDownloadFormat = defineNode({
   id: 'freepik.stock-resource-download-format',
@@ -29,12 +29,7 @@ export const stockResourceDownloadFormat = defineNode({
     extract: (task) => {
       const files = dataOf(task);
       const first = Array.isArray(files) && isRecord(files[0]) ? files[0] : {};
-      return {
-        image: looksLikeImageUrl(first.url) ? first.url : looksLikeImageUrl(first.signed_url) ? first.signed_url : undefined,
-        url: first.url,
-        filename: first.filename,
-        files,
-      };
+      return { image: pictureOf(first), url: first.url, filename: first.filename, files };
     },
   },
   summaryParams: ['resource-id', 'resource-format'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
-import { dataOf, isRecord, looksLikeImageUrl, numericId } from './shared-fields.ts';
+import { dataOf, isRecord, numericId, pictureOf } from './shared-fields.ts';
 
 export const stockResourceDownload = defineNode({
   id: 'freepik.stock-resource-download',
@@ -32,11 +32,7 @@ export const stockResourceDownload = defineNode({
     extract: (task) => {
       const d = dataOf(task);
       const file = isRecord(d) ? d : {};
-      return {
-        image: looksLikeImageUrl(file.url) ? file.url : looksLikeImageUrl(file.signed_url) ? file.signed_url : undefined,
-        url: file.url,
-        filename: file.filename,
-      };
+      return { image: pictureOf(file), url: file.url, filename: file.filename };
     },
   },
   summaryParams: ['resource-id', 'image_size'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compact, defineNode } from '../define-node.ts';
-import { bracketQuery, dataOf, flag, isRecord } from './shared-fields.ts';
+import { bracketQuery, flag, isRecord, searchPage } from './shared-fields.ts';
 
 /** `data[].image.source.url`: the preview picture of a resource. */
 function previewOf(resource: unknown): string | undefined {
@@ -71,16 +71,8 @@ export const stockResourcesSearch = defineNode({
       query: compact({ term: params.term, page: params.page, limit: params.limit, order: params.order, ...bracketQuery('filters', params.filters) }),
     }),
     extract: (task) => {
-      const data = dataOf(task);
-      const resources = Array.isArray(data) ? data : [];
-      const previews = resources.map(previewOf).filter((u): u is string => !!u);
-      const first = resources[0];
-      return {
-        image: previews[0],
-        images: previews,
-        resource_id: isRecord(first) && first.id !== undefined ? String(first.id) : undefined,
-        results: task.raw,
-      };
+      const { pictures, firstId } = searchPage(task, previewOf);
+      return { image: pictures[0], images: pictures, resource_id: firstId, results: task.raw };
     },
   },
   summaryParams: ['term', 'order'],

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 import { percent, prompt } from './shared-fields.ts';
 
-const PATH = '/v1/ai/image-style-transfer';
-
-export const styleTransfer = defineNode({
+export const styleTransfer = defineFreepikTaskNode({
   id: 'freepik.style-transfer',
   title: 'Style transfer',
   category: 'image-edit',
@@ -30,19 +28,11 @@ export const styleTransfer = defineNode({
       .default('balanced'),
     fixed_generation: z.boolean().default(false).describe('Same settings give the same image'),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
+  task: {
+    path: '/v1/ai/image-style-transfer',
     // The POST answers flat `{task_id, task_status, generated}`; the GET uses the data envelope (S3:562-575). readTask reads both.
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(compact({ image: inputs.image, reference_image: inputs.reference_image, ...params }), webhookUrl),
-    }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+    body: ({ params, inputs }) => ({ image: inputs.image, reference_image: inputs.reference_image, ...params }),
+    extract: firstImage,
   },
   summaryParams: ['style_strength', 'engine'],
 });

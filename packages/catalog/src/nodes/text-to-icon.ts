@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode } from '../freepik-task.ts';
 
-const PATH = '/v1/ai/text-to-icon';
-
-export const textToIcon = defineNode({
+export const textToIcon = defineFreepikTaskNode({
   id: 'freepik.text-to-icon',
   title: 'Text to icon',
   category: 'icons',
@@ -20,12 +18,11 @@ export const textToIcon = defineNode({
     num_inference_steps: z.number().int().min(10).max(50).optional().describe('More steps: slower, finer'),
     guidance_scale: z.number().min(0).max(10).optional().describe('How strictly to follow the prompt'),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
+  task: {
+    path: '/v1/ai/text-to-icon',
     // `webhook_url` is required and there is no status route (S4:5662-5809).
     mode: 'webhook-only',
-    request: ({ params, webhookUrl }) => ({ method: 'POST', path: PATH, body: withWebhook(compact({ ...params }), webhookUrl) }),
+    body: ({ params }) => params,
     extract: (task) => ({ image: task.generated[0], task_id: task.taskId }),
   },
   summaryParams: ['prompt', 'style', 'format'],

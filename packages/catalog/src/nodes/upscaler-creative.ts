@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 import { prompt } from './shared-fields.ts';
 
-const PATH = '/v1/ai/image-upscaler';
 const nudge = (what: string) => z.number().int().min(-10).max(10).default(0).describe(what);
 
-export const upscalerCreative = defineNode({
+export const upscalerCreative = defineFreepikTaskNode({
   id: 'freepik.upscaler-creative',
   title: 'Magnific creative upscaler',
   category: 'upscale',
@@ -37,18 +36,10 @@ export const upscalerCreative = defineNode({
     fractality: nudge('Strength of the prompt per square pixel'),
     engine: z.enum(['automatic', 'magnific_illusio', 'magnific_sharpy', 'magnific_sparkle']).default('automatic'),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(compact({ image: inputs.image, ...params }), webhookUrl),
-    }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+  task: {
+    path: '/v1/ai/image-upscaler',
+    body: ({ params, inputs }) => ({ image: inputs.image, ...params }),
+    extract: firstImage,
   },
   summaryParams: ['scale_factor', 'optimized_for'],
 });

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 import { percent } from './shared-fields.ts';
 
-const PATH = '/v1/ai/image-upscaler-precision';
-
-export const upscalerPrecisionV1 = defineNode({
+export const upscalerPrecisionV1 = defineFreepikTaskNode({
   id: 'freepik.upscaler-precision-v1',
   title: 'Magnific Upscaler Precision V1',
   category: 'upscale',
@@ -18,18 +16,10 @@ export const upscalerPrecisionV1 = defineNode({
     ultra_detail: percent(30, 'Fine detail'),
     filter_nsfw: z.boolean().optional().describe('Replace NSFW results with a black image (newer spec)'),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(compact({ image: inputs.image, ...params }), webhookUrl),
-    }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+  task: {
+    path: '/v1/ai/image-upscaler-precision',
+    body: ({ params, inputs }) => ({ image: inputs.image, ...params }),
+    extract: firstImage,
   },
   summaryParams: ['sharpen', 'ultra_detail'],
 });

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { compact, defineNode, withWebhook } from '../define-node.ts';
+import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
+import { percent } from './shared-fields.ts';
 
-const PATH = '/v1/ai/image-upscaler-precision-v2';
-const percent = (fallback: number, what: string) => z.number().int().min(0).max(100).default(fallback).describe(what);
-
-export const upscalerPrecisionV2 = defineNode({
+export const upscalerPrecisionV2 = defineFreepikTaskNode({
   id: 'freepik.upscaler-precision-v2',
   title: 'Magnific Upscaler Precision V2',
   category: 'upscale',
@@ -29,18 +27,10 @@ export const upscalerPrecisionV2 = defineNode({
       .describe('Multiplier of width and height (2–16)'),
     filter_nsfw: z.boolean().optional().describe('Replace NSFW results with a black image'),
   }),
-  execution: {
-    kind: 'http',
-    service: 'freepik',
-    mode: 'async',
-    request: ({ params, inputs, webhookUrl }) => ({
-      method: 'POST',
-      path: PATH,
-      body: withWebhook(compact({ image: inputs.image, ...params }), webhookUrl),
-    }),
-    statusPath: (taskId) => `${PATH}/${taskId}`,
-    listPath: PATH,
-    extract: (task) => ({ image: task.generated[0] }),
+  task: {
+    path: '/v1/ai/image-upscaler-precision-v2',
+    body: ({ params, inputs }) => ({ image: inputs.image, ...params }),
+    extract: firstImage,
   },
   summaryParams: ['scale_factor', 'flavor'],
   docsUrl: 'https://docs.freepik.com/api-reference/image-upscaler-precision-v2/post-image-upscaler-precision-v2',

@@ -1,26 +1,8 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { imageValue, nodeBody } from './schema-helpers.ts';
+import { escapeXml, textLines } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
-
-const escapeXml = (s: string) =>
-  s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
-
-/** Splits a prompt into a few short lines for the generated picture. */
-function promptLines(prompt: string, perLine = 34, maxLines = 6): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of prompt.split(/\s+/).filter(Boolean)) {
-    if ((line + ' ' + word).trim().length > perLine && line) {
-      lines.push(line);
-      line = '';
-    }
-    line = (line + ' ' + word).trim();
-  }
-  if (line) lines.push(line);
-  if (lines.length > maxLines) lines.splice(maxLines - 1, lines.length, `${lines[maxLines - 1]}…`);
-  return lines;
-}
 
 /** Edits the first reference visibly: warmer, punchier colours and a thin golden frame. */
 async function editReference(data: Buffer): Promise<Buffer> {
@@ -41,7 +23,7 @@ async function editReference(data: Buffer): Promise<Buffer> {
 /** Makes an image from the prompt alone: a seeded gradient with the prompt written on it. */
 async function generate(prompt: string, rng: () => number): Promise<Buffer> {
   const hue = Math.floor(rng() * 360);
-  const lines = promptLines(prompt)
+  const lines = textLines(prompt, 34)
     .map((l, i) => `<tspan x="512" dy="${i === 0 ? 0 : 56}">${escapeXml(l)}</tspan>`)
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="1024">

@@ -1,24 +1,8 @@
-import { nodeBody } from './schema-helpers.ts';
-import { checkKlingImage, klingElementsImages, klingVideo } from './kling-video.ts';
-import { defineTaskEndpoint } from './types.ts';
+import { klingElementsEndpoint } from './kling-video.ts';
 
-/**
- * Kling Elements Std: 1–4 image URLs (no base64); polls the shared
- * kling-elements route (S4:5313, 5644); at most 3 unfinished tasks per key (S4:5348).
- */
-export const klingElementsStd = defineTaskEndpoint({
-  kind: 'task',
+/** Kling Elements Std polls the shared kling-elements route (S4:5644). */
+export const klingElementsStd = klingElementsEndpoint({
   id: 'freepik.kling-elements-std',
   path: '/v1/ai/image-to-video/kling-elements-std',
-  mode: 'async',
-  createResponse: 'envelope-without-generated',
   statusPaths: ['/v1/ai/image-to-video/kling-elements/:taskId'],
-  body: nodeBody('freepik.kling-elements-std', { images: klingElementsImages }),
-  imageFields: [{ name: 'images', list: true, accepts: 'url' }],
-  maxConcurrentTasks: 3,
-  latencyMs: 20_000,
-  async produce({ body, images }) {
-    for (const image of images.images) checkKlingImage(image);
-    return { files: [klingVideo(body.duration)] };
-  },
 });

@@ -1,18 +1,15 @@
 import { imageValue, nodeBody } from './schema-helpers.ts';
-import { checkKlingImage, klingVideo } from './kling-video.ts';
+import { KLING_TASK, checkKlingImage, klingVideo } from './kling-video.ts';
 import { defineTaskEndpoint } from './types.ts';
 
 /** Kling v2: image required; at most 3 unfinished tasks per key, the 4th is refused with 429 (S4:4683). */
 export const klingV2 = defineTaskEndpoint({
-  kind: 'task',
+  ...KLING_TASK,
   id: 'freepik.kling-v2',
   path: '/v1/ai/image-to-video/kling-v2',
-  mode: 'async',
-  createResponse: 'envelope-without-generated',
   body: nodeBody('freepik.kling-v2', { image: imageValue }),
   imageFields: [{ name: 'image', accepts: 'both' }],
   maxConcurrentTasks: 3,
-  latencyMs: 20_000,
   async produce({ body, images }) {
     checkKlingImage(images.image[0]);
     return { files: [klingVideo(body.duration)] };

@@ -2,13 +2,14 @@
  * What every simulated Kling endpoint returns: a real, playable H.264 MP4
  * (256×144, 12 fps, baseline profile, faststart) of the requested duration,
  * shipped under packages/freepik-sim/fixtures/ (made once with ffmpeg's testsrc2;
- * 37 KB and 74 KB).
+ * 37 KB and 74 KB). Also the Kling 2.1 and Kling Elements families, whose
+ * variants differ only in id, create path and status routes.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TaskFailure } from '../core/errors.ts';
 import { imageValue, nodeBody } from './schema-helpers.ts';
-import type { DecodedImage, OutputFile } from './types.ts';
+import { defineTaskEndpoint, type DecodedImage, type OutputFile } from './types.ts';
 
 const fixture = (seconds: 5 | 10) => readFileSync(new URL(`../../fixtures/kling-${seconds}s.mp4`, import.meta.url));
 const VIDEOS = { '5': fixture(5), '10': fixture(10) } as const;
@@ -26,14 +27,67 @@ export function checkKlingImage(image: DecodedImage | undefined): void {
 }
 
 /** The body of the three Kling 2.1 endpoints: prompt is required when no image is given. */
-export function klingV21Body(nodeId: string) {
+function klingV21Body(nodeId: string) {
   return nodeBody(nodeId, { image: imageValue.optional(), static_mask: imageValue.optional() }).refine(
     (b) => typeof b.image === 'string' || (typeof b.prompt === 'string' && b.prompt.length > 0),
     { path: ['prompt'], message: 'prompt is required when image is not provided' },
   );
 }
 
-export const klingElementsImages = z
+const klingElementsImages = z
   .array(z.url({ protocol: /^https?$/, error: 'images must be public URLs' }))
   .min(1, 'give at least one image')
   .max(4, 'at most 4 images');
+
+/** What every Kling endpoint declares alike: async, the POST answers `{data:{task_id,status}}`, about 20 s to finish. */
+export const KLING_TASK = {
+  kind: 'task',
+  mode: 'async',
+  createResponse: 'envelope-without-generated',
+  latencyMs: 20_000,
+} as const;
+
+export interface KlingVariant {
+  /** The catalog node id, e.g. `freepik.kling-v2-1-pro`. */
+  id: string;
+  /** Create path (POST); also the list route. */
+  path: string;
+  /** Status routes with `:taskId`. */
+  statusPaths: string[];
+}
+
+/** Kling 2.1 master/pro/std: an image, a prompt or both (the prompt is required without an image, S4:3621). */
+export function klingV21Endpoint({ id, path, statusPaths }: KlingVariant) {
+  return defineTaskEndpoint({
+    ...KLING_TASK,
+    id,
+    path,
+    statusPaths,
+    body: klingV21Body(id),
+    imageFields: [
+      { name: 'image', accepts: 'both' },
+      { name: 'static_mask', accepts: 'both' },
+    ],
+    async produce({ body, images }) {
+      checkKlingImage(images.image[0]);
+      return { files: [klingVideo(body.duration)] };
+    },
+  });
+}
+
+/** Kling Elements pro/std: 1–4 image URLs (no base64); at most 3 unfinished tasks per key (S4:5017, 5348). */
+export function klingElementsEndpoint({ id, path, statusPaths }: KlingVariant) {
+  return defineTaskEndpoint({
+    ...KLING_TASK,
+    id,
+    path,
+    statusPaths,
+    body: nodeBody(id, { images: klingElementsImages }),
+    imageFields: [{ name: 'images', list: true, accepts: 'url' }],
+    maxConcurrentTasks: 3,
+    async produce({ body, images }) {
+      for (const image of images.images) checkKlingImage(image);
+      return { files: [klingVideo(body.duration)] };
+    },
+  });
+}

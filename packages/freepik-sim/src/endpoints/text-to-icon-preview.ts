@@ -1,5 +1,5 @@
 import { nodeBody, webhookUrl } from './schema-helpers.ts';
-import { iconFile, iconSvg, rememberIcon } from './text-to-icon.ts';
+import { drawTaskIcon } from './text-to-icon.ts';
 import { defineTaskEndpoint } from './types.ts';
 
 /** Text to icon preview: a PNG preview by webhook only; render it with /{task-id}/render/{format} (S4:5829-5965). */
@@ -11,8 +11,6 @@ export const textToIconPreview = defineTaskEndpoint({
   body: nodeBody('freepik.text-to-icon-preview', { webhook_url: webhookUrl }),
   latencyMs: 2_000,
   async produce({ body, taskId }) {
-    const svg = iconSvg(String(body.prompt), String(body.style));
-    rememberIcon(taskId, svg);
-    return { files: [await iconFile(svg, 'png', 256)] };
+    return { files: [await drawTaskIcon(taskId, body, 'png', 256)] };
   },
 });

@@ -35,9 +35,12 @@ export async function iconFile(svg: string, format: string, size = 512): Promise
   return { data: await sharp(Buffer.from(svg)).resize(size, size).png().toBuffer(), mime: 'image/png', ext: 'png' };
 }
 
-export function rememberIcon(taskId: string, svg: string): void {
+/** Draws the icon a text-to-icon task asked for, remembering its source so "render" can redraw it. */
+export async function drawTaskIcon(taskId: string, body: Record<string, unknown>, format: string, size?: number) {
+  const svg = iconSvg(String(body.prompt), String(body.style));
   ICON_SOURCES.set(taskId, svg);
   if (ICON_SOURCES.size > MAX_REMEMBERED) ICON_SOURCES.delete(ICON_SOURCES.keys().next().value!);
+  return iconFile(svg, format, size);
 }
 
 /** Text to icon: webhook_url required, no status route; the result reaches only the webhook (S4:5662-5809). */
@@ -49,8 +52,6 @@ export const textToIcon = defineTaskEndpoint({
   body: nodeBody('freepik.text-to-icon', { webhook_url: webhookUrl }),
   latencyMs: 3_000,
   async produce({ body, taskId }) {
-    const svg = iconSvg(String(body.prompt), String(body.style));
-    rememberIcon(taskId, svg);
-    return { files: [await iconFile(svg, String(body.format))] };
+    return { files: [await drawTaskIcon(taskId, body, String(body.format))] };
   },
 });
