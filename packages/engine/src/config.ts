@@ -32,7 +32,7 @@ function trimSlash(url: string): string {
 
 export function engineConfigFromEnv(env: Env = process.env, overrides: Partial<EngineConfig> = {}): EngineConfig {
   const apiKey = env.FREEPIK_API_KEY?.trim() ?? '';
-  const dataDir = resolve(env.DATA_DIR ?? './data');
+  const dataDir = resolve(env.DATA_DIR ?? './.data');
   const publicUrl = env.PUBLIC_URL?.trim() ? trimSlash(env.PUBLIC_URL.trim()) : undefined;
   const webhookSecret = env.FREEPIK_WEBHOOK_SECRET?.trim() || undefined;
   const base: EngineConfig = {

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     console.error('pikflow worker: without FREEPIK_API_KEY set FREEPIK_API_BASE to the simulator the server started (e.g. http://127.0.0.1:4010).');
     process.exit(2);
   }
-  const handle = await createDb({ databaseUrl, dataDir: process.env.DATA_DIR ?? './data' });
+  const handle = await createDb({ databaseUrl, dataDir: process.env.DATA_DIR ?? './.data' });
   const engine = createEngine({ config, db: handle, logger });
   await engine.start();
   logger.info({ pid: process.pid, mode: config.mode }, 'worker ready');
