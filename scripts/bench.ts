@@ -8,11 +8,16 @@
  * p50/p95 run latency, engine CPU ms per run, peak RSS, status requests per task and
  * submissions per task (must be exactly 1). Then 1,000 concurrent runs at 10 s latency.
  *
- * Options: --quick (skip the 1,000-run scenario), --big-only (only that one), --only=pglite|postgres.
+ * Options: --quick (skip the 1,000-run scenario), --big-only (only that one), --only=pglite|postgres,
+ * --only=<db>:<latency ms>:<N> (one scenario, e.g. `--only=postgres:0:200`, for `node --cpu-prof`),
+ * --queries (PostgreSQL: count the SQL round trips this process makes, per run, by statement).
+ * Environment knobs for tuning experiments: BENCH_BATCH / BENCH_CONC (pg-boss batch size and
+ * fetch loops per queue; default 50 / 2), BENCH_POOL (pg pool size; default createDb's).
  * Poll settings: latency 0 rows use a 0 ms first check (the engine's own overhead is what
  * is measured); other rows use the engine defaults (first check 2 s, ×1.5, max 8 s).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,7 +31,9 @@ import type { PipelineDocument } from '@pikflow/pipeline';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const only = [...args].find((a) => a.startsWith('--only='))?.slice(7);
+const onlyArg = [...args].find((a) => a.startsWith('--only='))?.slice(7);
+const [only, onlyLatency, onlyN] = (onlyArg ?? '').split(':');
+const countQueries = args.has('--queries');
 const GEMINI = 'freepik.gemini-2-5-flash';
 const UPSCALE = 'freepik.upscaler-precision-v2';
 
@@ -89,6 +96,33 @@ async function startSim(): Promise<SimProcess> {
 }
 
 // ---------------------------------------------------------------------------------------
+// SQL statement counter (--queries, PostgreSQL): every statement any pg client of this
+// process sends (drizzle, pg-boss, the event listener), grouped by its first words.
+
+const queryCounts = new Map<string, number>();
+if (countQueries) {
+  // The one pg of the workspace (the engine's and pg-boss's), resolved where the engine resolves it.
+  const pg = createRequire(join(root, 'packages/engine/package.json'))('pg') as typeof import('pg');
+  const original = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+  (pg.Client.prototype as unknown as { query: unknown }).query = function (this: unknown, ...a: unknown[]) {
+    const text = typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string } | undefined)?.text ?? '?';
+    const key = text.replace(/E?'(?:[^']|'')*'/g, '?').replace(/\s+/g, ' ').trim().slice(0, 70);
+    queryCounts.set(key, (queryCounts.get(key) ?? 0) + 1);
+    return original.apply(this, a);
+  };
+}
+
+function printQueries(n: number): void {
+  if (!countQueries) return;
+  const total = [...queryCounts.values()].reduce((a, b) => a + b, 0);
+  console.log(`\nSQL round trips: ${total} for ${n} runs = ${(total / n).toFixed(1)} per run (includes the bench's own wait loop; a batch like "BEGIN; …" is one)`);
+  for (const [key, count] of [...queryCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.log(`  ${(count / n).toFixed(2).padStart(6)}  ${key}`);
+  }
+  console.log('');
+}
+
+// ---------------------------------------------------------------------------------------
 // One scenario.
 
 interface Row {
@@ -111,7 +145,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 
 async function openDb(kind: 'pglite' | 'postgres'): Promise<{ handle: DbHandle; cleanup(): void; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pikflow-bench-'));
-  const handle = await createDb({ dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined });
+  const handle = await createDb({ dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined, ...(process.env.BENCH_POOL ? { poolSize: Number(process.env.BENCH_POOL) } : {}) });
   return { handle, dataDir, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
@@ -128,7 +162,7 @@ async function scenario(
     { DATA_DIR: dataDir },
     { mode: 'simulator', freepik: { baseUrl: sim.url, apiKey: 'bench' }, fileServiceUrl: sim.url, poll, nodeTimeoutMs: 10 * 60_000 },
   );
-  const engine = createEngine({ config, db: handle, logger: pino({ level: 'warn' }), workers: { batchSize: 50, concurrency: 2 } });
+  const engine = createEngine({ config, db: handle, logger: pino({ level: 'warn' }), workers: { batchSize: Number(process.env.BENCH_BATCH ?? 50), concurrency: Number(process.env.BENCH_CONC ?? 2) } });
   await engine.start();
   await sim.configure({ latencyMs });
   const rows: Row[] = [];
@@ -141,12 +175,14 @@ async function scenario(
       const sampler = setInterval(() => {
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
       }, 25);
+      queryCounts.clear();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const ids = await runBatch(engine, handle, n, photo);
       const wallMs = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       clearInterval(sampler);
+      printQueries(n);
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
       const finished = await handle.db
@@ -241,6 +277,13 @@ async function main(): Promise<void> {
   try {
     if (args.has('--big-only')) {
       for (const kind of kinds) all.push(...(await scenario(sim, kind, 10_000, [1000], photo, DEFAULT_POLL)));
+      sim.child.kill('SIGTERM');
+      process.exit(0);
+    }
+    if (onlyLatency !== undefined && onlyN !== undefined) {
+      const latency = Number(onlyLatency);
+      const poll = latency === 0 ? { initialDelayMs: 0, factor: DEFAULT_POLL.factor, maxDelayMs: DEFAULT_POLL.maxDelayMs } : DEFAULT_POLL;
+      all.push(...(await scenario(sim, kinds[0]!, latency, [Number(onlyN)], photo, poll)));
       sim.child.kill('SIGTERM');
       process.exit(0);
     }

@@ -47,6 +47,21 @@ function sniffVideo(bytes: Uint8Array): Sniffed | null {
   return null;
 }
 
+/**
+ * A generated PNG's size from its IHDR chunk (PNG has no EXIF rotation to apply): no sharp call
+ * for the common case. Uploads are always checked by sharp (they must decode as images).
+ */
+function sniffPng(bytes: Uint8Array): Sniffed | null {
+  const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 24 || PNG.some((b, i) => bytes[i] !== b)) return null;
+  if (String.fromCharCode(bytes[12]!, bytes[13]!, bytes[14]!, bytes[15]!) !== 'IHDR') return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  if (!width || !height) return null;
+  return { ...IMAGE_FORMATS.png!, width, height };
+}
+
 async function sniffImage(bytes: Uint8Array): Promise<Sniffed | null> {
   try {
     const meta = await sharp(bytes, { failOn: 'none' }).metadata();
@@ -61,7 +76,35 @@ async function sniffImage(bytes: Uint8Array): Promise<Sniffed | null> {
   }
 }
 
-export function createAssetStore(db: Db, assetsDir: string): AssetStore {
+/** An `assets` row to insert (snake_case, as the executor writes it inside its own statement). */
+export interface AssetRow {
+  id: string;
+  sha256: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  filename: string | null;
+  storage_key: string;
+  source: 'upload' | 'generated';
+  run_id: string | null;
+  node_id: string | null;
+}
+
+/** The engine's own view of the store: generated files can have their row written by the caller. */
+export interface LocalAssetStore extends AssetStore {
+  /**
+   * Sniffs and writes a generated file's bytes and returns the row to insert, without inserting
+   * it: the executor writes it in the transaction that completes the node. Call `remember`
+   * once that committed.
+   */
+  prepareGenerated(bytes: Uint8Array, meta: { runId: string; nodeId: string; mime?: string; filename?: string }): Promise<{ asset: StoredAsset; row: AssetRow }>;
+  /** Like putUpload, without inserting the row (the run that uses it inserts it with itself). */
+  prepareUpload(bytes: Uint8Array, filename?: string): Promise<{ asset: StoredAsset; row: AssetRow }>;
+  remember(asset: StoredAsset): void;
+}
+
+export function createAssetStore(db: Db, assetsDir: string): LocalAssetStore {
   // Asset rows never change once written: remember recent ones (hand-off reads them again).
   const recent = new Map<string, StoredAsset>();
   const remember = (asset: StoredAsset) => {
@@ -81,11 +124,7 @@ export function createAssetStore(db: Db, assetsDir: string): AssetStore {
     ...(row.filename ? { filename: row.filename } : {}),
   });
 
-  async function store(
-    bytes: Uint8Array,
-    sniffed: Sniffed,
-    meta: { source: 'upload' | 'generated'; runId?: string; nodeId?: string; filename?: string },
-  ): Promise<StoredAsset> {
+  async function writeBytes(bytes: Uint8Array, sniffed: Sniffed): Promise<{ sha256: string; storageKey: string }> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const storageKey = `${sha256.slice(0, 2)}/${sha256}.${sniffed.ext}`;
     const path = join(assetsDir, storageKey);
@@ -96,6 +135,68 @@ export function createAssetStore(db: Db, assetsDir: string): AssetStore {
       await writeFile(temp, bytes);
       await rename(temp, path);
     }
+    return { sha256, storageKey };
+  }
+
+  async function sniffGenerated(bytes: Uint8Array, nodeId: string): Promise<Sniffed> {
+    const sniffed = sniffVideo(bytes) ?? sniffPng(bytes) ?? (await sniffImage(bytes));
+    if (!sniffed) {
+      throw new PikflowError('unsupported_media_type', `the result of node ${nodeId} is not an image or video`, { nodeId });
+    }
+    return sniffed;
+  }
+
+  async function sniffUpload(bytes: Uint8Array): Promise<Sniffed> {
+    const sniffed = await sniffImage(bytes);
+    // SVG can carry scripts and would be served from our own origin: uploads must be raster images.
+    if (!sniffed || sniffed.mime === 'image/svg+xml') {
+      throw new PikflowError('unsupported_media_type', 'the file is not a supported image (PNG, JPEG, WebP, GIF, TIFF or AVIF)', {
+        field: 'file',
+      });
+    }
+    return sniffed;
+  }
+
+  function prepared(
+    bytes: Uint8Array,
+    sniffed: Sniffed,
+    sha256: string,
+    storageKey: string,
+    meta: { source: 'upload' | 'generated'; runId?: string; nodeId?: string; filename?: string },
+  ): { asset: StoredAsset; row: AssetRow } {
+    const row: AssetRow = {
+      id: randomUUID(),
+      sha256,
+      mime: sniffed.mime,
+      size: bytes.byteLength,
+      width: sniffed.width ?? null,
+      height: sniffed.height ?? null,
+      filename: meta.filename?.slice(0, 255) ?? null,
+      storage_key: storageKey,
+      source: meta.source,
+      run_id: meta.runId ?? null,
+      node_id: meta.nodeId ?? null,
+    };
+    const asset: StoredAsset = {
+      assetId: row.id,
+      url: `/api/assets/${row.id}`,
+      mime: row.mime,
+      size: row.size,
+      ...(row.width != null ? { width: row.width } : {}),
+      ...(row.height != null ? { height: row.height } : {}),
+      sha256,
+      storageKey,
+      ...(row.filename ? { filename: row.filename } : {}),
+    };
+    return { asset, row };
+  }
+
+  async function store(
+    bytes: Uint8Array,
+    sniffed: Sniffed,
+    meta: { source: 'upload' | 'generated'; runId?: string; nodeId?: string; filename?: string },
+  ): Promise<StoredAsset> {
+    const { sha256, storageKey } = await writeBytes(bytes, sniffed);
     const [row] = await db
       .insert(assets)
       .values({
@@ -116,23 +217,24 @@ export function createAssetStore(db: Db, assetsDir: string): AssetStore {
 
   return {
     async putUpload(bytes, filename) {
-      const sniffed = await sniffImage(bytes);
-      // SVG can carry scripts and would be served from our own origin: uploads must be raster images.
-      if (!sniffed || sniffed.mime === 'image/svg+xml') {
-        throw new PikflowError('unsupported_media_type', 'the file is not a supported image (PNG, JPEG, WebP, GIF, TIFF or AVIF)', {
-          field: 'file',
-        });
-      }
-      return store(bytes, sniffed, { source: 'upload', filename });
+      return store(bytes, await sniffUpload(bytes), { source: 'upload', filename });
+    },
+    async prepareUpload(bytes, filename) {
+      const sniffed = await sniffUpload(bytes);
+      const { sha256, storageKey } = await writeBytes(bytes, sniffed);
+      return prepared(bytes, sniffed, sha256, storageKey, { source: 'upload', filename });
     },
     async putGenerated(bytes, meta) {
-      const sniffed = sniffVideo(bytes) ?? (await sniffImage(bytes));
-      if (!sniffed) {
-        throw new PikflowError('unsupported_media_type', `the result of node ${meta.nodeId} is not an image or video`, {
-          nodeId: meta.nodeId,
-        });
-      }
+      const sniffed = await sniffGenerated(bytes, meta.nodeId);
       return store(bytes, sniffed, { source: 'generated', ...meta });
+    },
+    async prepareGenerated(bytes, meta) {
+      const sniffed = await sniffGenerated(bytes, meta.nodeId);
+      const { sha256, storageKey } = await writeBytes(bytes, sniffed);
+      return prepared(bytes, sniffed, sha256, storageKey, { source: 'generated', ...meta });
+    },
+    remember(asset) {
+      remember(asset);
     },
     async get(assetId) {
       if (!/^[0-9a-f-]{36}$/i.test(assetId)) return null;

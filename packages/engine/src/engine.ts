@@ -14,12 +14,12 @@ import {
   type RunStatus,
   type RunView,
 } from '@pikflow/pipeline';
-import { createAssetStore } from './asset-store.ts';
+import { createAssetStore, type AssetRow } from './asset-store.ts';
 import { EventBus } from './events.ts';
 import { Executor, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
-import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest } from './types.ts';
+import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
 import { verifyWebhook } from './webhook.ts';
 
 export interface CreateEngineOptions {
@@ -102,16 +102,19 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       }
       const inputs = parseRunInputs(validation, request.inputs, { allowPrivateUrls: simulator, maxImageBytes: config.maxDownloadBytes });
       // Data URIs become assets now: the run row keeps a small asset id, and a non-image is a 415 at once.
+      // Their rows are inserted with the run (one statement).
+      const uploads: { asset: StoredAsset; row: AssetRow }[] = [];
       for (const spec of validation.inputs) {
         const value = inputs[spec.name];
         if (spec.type !== 'image' || typeof value !== 'string') continue;
         const ref = readImageReference(value, { allowPrivateUrls: simulator, maxImageBytes: config.maxDownloadBytes });
         if (typeof ref === 'object' && ref.kind === 'data') {
-          const asset = await assets.putUpload(Buffer.from(ref.base64, 'base64')).catch((error: unknown) => {
+          const upload = await assets.prepareUpload(Buffer.from(ref.base64, 'base64')).catch((error: unknown) => {
             if (error instanceof PikflowError) throw new PikflowError(error.code, `${spec.name}: ${error.message}`, { nodeId: spec.nodeId, field: spec.name });
             throw error;
           });
-          inputs[spec.name] = asset.assetId;
+          uploads.push(upload);
+          inputs[spec.name] = upload.asset.assetId;
         }
       }
       const runId = await executor.createRun({
@@ -119,6 +122,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         inputs,
         pipelineId: request.pipelineId,
         pipelineVersionId: request.pipelineVersionId,
+        uploads,
       });
       log.info({ runId, pipelineId: request.pipelineId }, 'run queued');
       return { runId };

@@ -1,11 +1,13 @@
 /**
  * The DAG executor. How a run moves, top to bottom:
  *
- * 1. startRun writes the run, one node_runs row per node ('pending') and, in the same
- *    transaction, advances it: nodes whose inputs are all ready become 'queued' and get a
- *    `node-execute` job. Output nodes need no work and complete inside the advance.
+ * 1. startRun plans the run in memory and writes it in one transaction (one statement for the
+ *    run, its node runs, uploaded input assets and events, plus the jobs): input nodes whose
+ *    value needs no network (an asset id, text, numbers) are already 'succeeded', nodes whose
+ *    inputs are all ready are 'queued' with a `node-execute` job. Output nodes need no work
+ *    and complete inside the advance.
  * 2. `node-execute` {runId,nodeId} runs one node:
- *    - input nodes resolve the run input (asset id / URL / data URI) into an asset;
+ *    - input nodes given a URL download it into an asset;
  *    - HTTP nodes: params (linked text/number inputs merged over same-named params) →
  *      inputs in the transport the port accepts (URL hand-off, base64, file bytes) →
  *      request() from the catalog → journal submitState='submitting' → POST →
@@ -20,10 +22,20 @@
  *    jobs (advance), or the run finished. fail: node 'failed', its descendants 'skipped',
  *    and the run ends 'failed' naming the node once nothing else is running.
  *
- * Every transaction that advances a run locks its row (SELECT … FOR UPDATE), so two nodes
- * finishing at once on different workers cannot both miss a join. Jobs are inserted in the
- * transactions that imply them; events too (with the cross-process NOTIFY in the same
- * statement on PostgreSQL), and are published in-process after commit.
+ * Every transaction that advances a run locks its row (SELECT … FOR UPDATE, which also reads
+ * the node runs), so two nodes finishing at once on different workers cannot both miss a
+ * join; every terminal change of a node run is made under that lock, so the locked read is
+ * exact and the transaction decides in memory. Jobs are inserted in the transactions that
+ * imply them; everything else a transaction writes (node runs, the run, re-hosted asset rows,
+ * events with the cross-process NOTIFY) is one statement, and events are published
+ * in-process after commit. On PostgreSQL BEGIN and COMMIT travel with the first and last
+ * statements (see transaction()): a run at latency 0 costs about 20 round trips in all.
+ *
+ * Cost, not state: a job's handler in the process that created the job starts from the node
+ * runs as that transaction committed them (a hand-off, see Handoff) instead of reading them
+ * back; run snapshots (document, inputs) are cached, they never change. Neither is trusted
+ * for a decision: the database guards (journal CAS, run lock) make them, and a handler that
+ * finds its hand-off stale reads the database and starts over.
  *
  * Never paying twice: the journal CAS (submit_state 'none' → 'submitting') lets exactly one
  * executor POST for a node, and duplicated jobs (pg-boss retries, recovery) only ever
@@ -36,11 +48,12 @@
  * Recovery (start): runs left 'queued'/'running' get their lost work re-sent: execute
  * jobs for nodes not yet journaled, check jobs for journaled tasks whose check is overdue.
  */
+import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
   PikflowError,
   getNode,
@@ -53,7 +66,8 @@ import {
   type PortType,
   type TaskSnapshot,
 } from '@pikflow/catalog';
-import { nodeRuns, runs, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { nodeRuns, runs, schema as dbSchema, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
 import {
   checkImageUrl,
   describeNode,
@@ -69,7 +83,8 @@ import { webhooksEnabled } from './config.ts';
 import { EVENTS_CHANNEL, type EventBus } from './events.ts';
 import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from './freepik-client.ts';
 import { QUEUES, type JobQueue, type NodeJobData, type QueueName, type RawClient } from './jobs.ts';
-import type { AssetStore, EngineConfig, StoredAsset } from './types.ts';
+import type { AssetRow, LocalAssetStore } from './asset-store.ts';
+import type { EngineConfig, StoredAsset } from './types.ts';
 
 /** What a job needs of its run: the snapshot (cached, it never changes) and the current status. */
 interface RunInfo {
@@ -94,8 +109,63 @@ interface Tx {
   raw: RawClient;
   runId: string;
   event(type: RunEventType, nodeId?: string, data?: Record<string, unknown>): void;
+  /** Events a statement of this transaction already inserted: published after commit. */
+  inserted(events: RunEvent[]): void;
   job(queue: QueueName, nodeId: string, delayMs?: number): void;
+  /** A node run's new status (and what comes with it): written with the events in one statement before commit. */
+  writeNode(change: NodeChange): void;
+  /** The run's new status: written with the events in one statement before commit. */
+  writeRun(change: RunChange): void;
+  /** An asset row (a re-hosted result): written with the rest in one statement before commit. */
+  writeAsset(row: AssetRow): void;
+  /** The run's node runs as this transaction commits them: handed to this process's handlers of its jobs. */
+  handoff(rows: NodeRunRow[]): void;
 }
+
+/**
+ * A hand-off: the node runs as the transaction that created a job committed them, kept for
+ * this process's handler of that job so it need not read them back. Only a fast path: upstream
+ * outputs never change once a node succeeded, and every decision the handler writes is guarded
+ * in the database (the submission compare-and-set, the run lock of completions); a handler that
+ * finds its hand-off stale (the compare-and-set fails) reads the database and starts over.
+ */
+interface Handoff {
+  rows: NodeRunRow[];
+  /** Not used after this time (Date.now() ms): older state is read again. */
+  until: number;
+}
+/** How long a hand-off stays usable after the job comes due. */
+const HANDOFF_TTL_MS = 2_000;
+/** Checks due later than this read the database (a webhook may finish the node meanwhile). */
+const HANDOFF_MAX_DELAY_MS = 1_000;
+
+/** A status change of a node run; terminal statuses also stamp finished_at and clear next_poll_at. */
+interface NodeChange {
+  id: string;
+  status: NodeRunStatus;
+  outputs?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+  error?: ErrorJson;
+  /** Status requests to add to poll_count. */
+  polled?: number;
+}
+
+interface RunChange {
+  status: RunStatus;
+  started?: boolean;
+  outputs?: Record<string, unknown>;
+  error?: ErrorJson | null;
+}
+
+/** A run as read under its row lock: its status and every node run (updated in memory as the transaction writes). */
+interface RunState {
+  status: RunStatus;
+  rows: NodeRunRow[];
+  byNode: Map<string, NodeRunRow>;
+}
+
+type PendingEvent = { type: RunEventType; nodeId?: string; data?: Record<string, unknown> };
+type EventRow = { id: number | string; run_id: string; type: string; node_id: string | null; payload: unknown; created_at: Date | string };
 
 interface NodeContext {
   run: RunInfo;
@@ -106,6 +176,8 @@ interface NodeContext {
   /** Every node run of the run, by node id (upstream outputs). */
   byNode: Map<string, NodeRunRow>;
   log: Logger;
+  /** Built from a hand-off rather than read from the database. */
+  handedOff?: boolean;
 }
 
 export interface ExecutorDeps {
@@ -113,7 +185,7 @@ export interface ExecutorDeps {
   handle: DbHandle;
   jobs: JobQueue;
   events: EventBus;
-  assets: AssetStore;
+  assets: LocalAssetStore;
   client: FreepikClient;
   logger: Logger;
 }
@@ -122,6 +194,8 @@ export class Executor {
   private readonly db: Db;
   private readonly config: EngineConfig;
   private readonly log: Logger;
+  /** Hand-offs by `${runId}\n${nodeId}\n${queue}` (bounded; see Handoff). */
+  private readonly handoffs = new Map<string, Handoff>();
   /** Run snapshots by run id: a run's document and inputs never change, so each is read once. */
   private readonly snapshots = new Map<string, { document: PipelineDocument; inputs: Record<string, unknown> }>();
 
@@ -139,26 +213,155 @@ export class Executor {
     inputs: Record<string, unknown>;
     pipelineId?: string;
     pipelineVersionId?: string;
+    /** Uploaded inputs whose rows are inserted with the run. */
+    uploads?: { asset: StoredAsset; row: AssetRow }[];
   }): Promise<string> {
-    const [run] = await this.db
-      .insert(runs)
-      .values({ document: values.document, inputs: values.inputs, pipelineId: values.pipelineId, pipelineVersionId: values.pipelineVersionId })
-      .returning();
-    const runId = run!.id;
-    this.remember(runId, values.document, values.inputs);
-    await this.inRunTx(runId, async (tx) => {
-      await tx.db.insert(nodeRuns).values(values.document.nodes.map((n) => ({ runId, nodeId: n.id, nodeType: n.type })));
-      tx.event('run.queued');
-      await this.advance(tx);
+    const runId = randomUUID();
+    const { document, inputs } = values;
+    const uploads = values.uploads ?? [];
+    this.remember(runId, document, inputs);
+    // Input nodes that need no network (an asset id, text, numbers) are done before the run is even
+    // written: they are stored succeeded with the run instead of costing a job each.
+    const local = await this.resolveLocalInputs(document, inputs, new Map(uploads.map((u) => [u.asset.assetId, u.asset])));
+    // Nobody else can see this run before it commits: its node runs are planned in memory (input
+    // nodes done, ready nodes queued) and written with the run and its events in one statement.
+    const rows: NodeRunRow[] = document.nodes.map((n) => {
+      const outputs = local.get(n.id);
+      return {
+        id: randomUUID(),
+        runId,
+        nodeId: n.id,
+        nodeType: n.type,
+        status: outputs ? 'succeeded' : 'pending',
+        attempt: 0,
+        idempotencyKey: randomUUID(),
+        submitState: 'none',
+        taskId: null,
+        requestSummary: null,
+        inputs: null,
+        outputs: outputs ?? null,
+        error: null,
+        pollCount: 0,
+        nextPollAt: null,
+        createdAt: new Date(),
+        startedAt: outputs ? new Date() : null,
+        submittedAt: null,
+        finishedAt: outputs ? new Date() : null,
+      };
     });
+    const events: PendingEvent[] = [{ type: 'run.queued' }, { type: 'run.started' }];
+    for (const [nodeId, outputs] of local) events.push({ type: 'node.queued', nodeId }, { type: 'node.started', nodeId }, { type: 'node.completed', nodeId, data: { outputs } });
+    let finished: RunChange | undefined;
+    const jobs: { queue: QueueName; nodeId: string; delayMs: number }[] = [];
+    const plan: Tx = {
+      db: this.db,
+      raw: this.autocommit(),
+      runId,
+      event: (type, nodeId, data) => events.push({ type, nodeId, data }),
+      inserted: () => {},
+      job: (queue, nodeId, delayMs = 0) => jobs.push({ queue, nodeId, delayMs }),
+      // The rows are inserted as advance leaves them in memory.
+      writeNode: () => {},
+      writeRun: (change) => {
+        finished = change;
+      },
+      writeAsset: () => {},
+      handoff: () => {},
+    };
+    await this.advance(plan, { status: 'running', rows, byNode: new Map(rows.map((r) => [r.nodeId, r])) });
+
+    const v: unknown[] = [runId];
+    const param = (value: unknown) => {
+      v.push(value);
+      return `$${v.length}`;
+    };
+    const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+    const done = finished && isTerminalRun(finished.status);
+    const nodeList = rows.map((r) => ({
+      id: r.id,
+      node_id: r.nodeId,
+      node_type: r.nodeType,
+      status: r.status,
+      idempotency_key: r.idempotencyKey,
+      outputs: r.outputs ?? null,
+      inputs: r.inputs ?? null,
+      error: r.error ?? null,
+      started: r.startedAt !== null || r.status === 'succeeded',
+      finished: isTerminalNode(r.status),
+    }));
+    const stored = uploads.length
+      ? `stored AS (INSERT INTO assets (id, sha256, mime, size, width, height, filename, storage_key, source, run_id, node_id)
+          SELECT a.id, a.sha256, a.mime, a.size, a.width, a.height, a.filename, a.storage_key, a.source, a.run_id, a.node_id
+          FROM jsonb_to_recordset(${param(JSON.stringify(uploads.map((u) => u.row)))}::jsonb)
+            AS a(id uuid, sha256 text, mime text, size integer, width integer, height integer, filename text, storage_key text, source text, run_id uuid, node_id text)), `
+      : '';
+    const text = `WITH ${stored}r AS (
+        INSERT INTO runs (id, pipeline_id, pipeline_version_id, document, inputs, status, outputs, error, started_at, finished_at)
+        VALUES ($1::uuid, ${param(values.pipelineId ?? null)}::uuid, ${param(values.pipelineVersionId ?? null)}::uuid, ${param(json(document))}::jsonb,
+          ${param(json(inputs))}::jsonb, ${param(finished?.status ?? 'running')}, ${param(done ? json(finished!.outputs ?? {}) : null)}::jsonb,
+          ${param(done ? json(finished!.error ?? null) : null)}::jsonb, now(), ${done ? 'now()' : 'NULL'})
+      ), n AS (
+        INSERT INTO node_runs (id, run_id, node_id, node_type, status, idempotency_key, outputs, inputs, error, started_at, finished_at)
+        SELECT v.id, $1::uuid, v.node_id, v.node_type, v.status, v.idempotency_key, v.outputs, v.inputs, v.error,
+          CASE WHEN v.started THEN now() END, CASE WHEN v.finished THEN now() END
+        FROM jsonb_to_recordset(${param(JSON.stringify(nodeList))}::jsonb)
+          AS v(id uuid, node_id text, node_type text, status text, idempotency_key uuid, outputs jsonb, inputs jsonb, error jsonb, started boolean, finished boolean)
+      ), ${this.eventsCte(events, param)}`;
+    const { lastRows } = await this.transaction(async (raw) => {
+      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs);
+      return { value: undefined, last: { text, values: v } };
+    });
+    const published = toRunEvents(lastRows as EventRow[]);
+    for (const upload of uploads) this.deps.assets.remember(upload.asset);
+    this.deps.events.publish(runId, published);
+    this.handOff(runId, rows, jobs);
+    for (const job of jobs) this.deps.jobs.wake(job.queue, job.delayMs);
     return runId;
+  }
+
+  /**
+   * Outputs of the input nodes that can be resolved without the network: text and number
+   * inputs, and images given as an asset id (the server turns data URIs into assets before
+   * the run starts). URL inputs, and anything that would fail, are left to the node's job,
+   * which downloads or reports the problem exactly as before.
+   */
+  private async resolveLocalInputs(
+    document: PipelineDocument,
+    inputs: Record<string, unknown>,
+    uploads: Map<string, StoredAsset>,
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const resolved = new Map<string, Record<string, unknown>>();
+    for (const node of document.nodes) {
+      const def = getNode(node.type);
+      if (def?.execution.kind !== 'input') continue;
+      const given = this.inputValue(inputs, node, def);
+      const port = def.outputs[0]!;
+      if (port.type !== 'image') {
+        resolved.set(node.id, { [port.name]: given.value });
+        continue;
+      }
+      if (given.value === undefined) continue;
+      const ref = readImageReference(given.value, { maxImageBytes: this.config.maxDownloadBytes, allowPrivateUrls: this.config.mode === 'simulator' });
+      if (typeof ref === 'string' || ref.kind !== 'asset') continue;
+      const asset = uploads.get(ref.assetId) ?? (await this.deps.assets.get(ref.assetId).catch(() => null));
+      if (asset) resolved.set(node.id, { [port.name]: assetRef(asset) });
+    }
+    return resolved;
+  }
+
+  /** The value an input node takes: the run input named by its `name` param, else its own default. */
+  private inputValue(inputs: Record<string, unknown>, node: PipelineNode, def: NodeDefinition): { name: string; value: unknown } {
+    const params = def.params.safeParse(node.params);
+    const name = params.success ? String((params.data as { name: string }).name) : node.id;
+    const value = inputs[name] ?? (params.success ? (params.data as Record<string, unknown>)[def.outputs[0]!.name] : undefined);
+    return { name, value };
   }
 
   // ---------------------------------------------------------------------------------------
   // 2. node-execute
 
-  async executeNode({ runId, nodeId }: NodeJobData): Promise<void> {
-    const ctx = await this.load(runId, nodeId);
+  async executeNode({ runId, nodeId }: NodeJobData, fresh = false): Promise<void> {
+    const ctx = (fresh ? null : this.takeHandoff(runId, nodeId, QUEUES.execute)) ?? (await this.load(runId, nodeId));
     if (!ctx || isTerminalRun(ctx.run.status) || isTerminalNode(ctx.row.status)) return;
     const { row, def } = ctx;
     try {
@@ -196,9 +399,7 @@ export class Executor {
 
   private async runInputNode(ctx: NodeContext): Promise<void> {
     const { run, node, def } = ctx;
-    const params = def.params.safeParse(node.params);
-    const name = params.success ? String((params.data as { name: string }).name) : node.id;
-    const given = (run.inputs as Record<string, unknown>)[name] ?? (params.success ? (params.data as Record<string, unknown>)[def.outputs[0]!.name] : undefined);
+    const { name, value: given } = this.inputValue(run.inputs, node, def);
     const port = def.outputs[0]!;
     if (port.type === 'image') {
       if (given === undefined) throw new PikflowError('invalid_input', `${describeNode(node)} has no image: send "${name}"`, { nodeId: node.id, field: name });
@@ -243,24 +444,23 @@ export class Executor {
     }
     const request = execution.request({ params, inputs, webhookUrl, idempotencyKey: row.idempotencyKey });
 
-    // Journal before the POST: from here on a restart knows a task may exist.
-    const journaled = await this.inRunTx(run.id, async (tx) => {
-      const updated = await tx.db
-        .update(nodeRuns)
-        .set({
-          status: 'running',
-          submitState: 'submitting',
-          attempt: sql`${nodeRuns.attempt} + 1`,
-          requestSummary: summarizeRequest(request, execution.service),
-          inputs: recorded,
-          startedAt: sql`now()`,
-        })
-        .where(and(eq(nodeRuns.id, row.id), eq(nodeRuns.submitState, 'none'), inArray(nodeRuns.status, ['queued', 'running'])))
-        .returning({ id: nodeRuns.id });
-      if (updated.length) tx.event('node.started', node.id);
-      return updated.length > 0;
-    });
-    if (!journaled) return; // another executor owns this node
+    // Journal before the POST: from here on a restart knows a task may exist. One statement
+    // (the compare-and-set and its event, committed together): exactly one executor wins it.
+    const started = await this.updateWithEvent(
+      this.autocommit(),
+      `UPDATE node_runs SET status = 'running', submit_state = 'submitting', attempt = attempt + 1,
+         request_summary = $2::jsonb, inputs = $3::jsonb, started_at = now()
+       WHERE id = $1 AND submit_state = 'none' AND status IN ('queued', 'running') RETURNING id`,
+      [row.id, JSON.stringify(summarizeRequest(request, execution.service)), JSON.stringify(recorded)],
+      run.id,
+      { type: 'node.started', nodeId: node.id },
+    );
+    if (!started.updated) {
+      // Hand-off state was stale (a duplicate job, a retry): decide again from the database.
+      if (ctx.handedOff) return this.executeNode({ runId: run.id, nodeId: node.id }, true);
+      return; // another executor owns this node
+    }
+    this.deps.events.publish(run.id, started.events);
 
     const log = ctx.log;
     log.info({ request: summarizeRequest(request, execution.service) }, 'submitting');
@@ -306,25 +506,27 @@ export class Executor {
     ctx.log = ctx.log.child({ taskId });
     await this.inRunTx(run.id, async (tx) => {
       // The task id is kept even when the run was cancelled meanwhile: it was paid for.
-      const updated = await tx.db
-        .update(nodeRuns)
-        .set({
-          taskId,
-          submitState: 'submitted',
-          submittedAt: sql`now()`,
-          status: sql`CASE WHEN ${nodeRuns.status} = 'running' THEN 'submitted' ELSE ${nodeRuns.status} END`,
-          nextPollAt: checkDelayMs === null ? null : new Date(Date.now() + checkDelayMs),
-        })
-        .where(eq(nodeRuns.id, row.id))
-        .returning({ status: nodeRuns.status });
-      if (updated[0]?.status !== 'submitted') return;
-      tx.event('node.submitted', node.id, { taskId });
-      if (checkDelayMs !== null) tx.job(QUEUES.check, node.id, checkDelayMs);
+      // The journal write and its event are one statement; the check job commits with them.
+      const journaled = await this.updateWithEvent(
+        tx.raw,
+        `UPDATE node_runs SET task_id = $2, submit_state = 'submitted', submitted_at = now(),
+           status = CASE WHEN status = 'running' THEN 'submitted' ELSE status END, next_poll_at = $3::timestamptz
+         WHERE id = $1 RETURNING status`,
+        [row.id, taskId, checkDelayMs === null ? null : new Date(Date.now() + checkDelayMs).toISOString()],
+        run.id,
+        { type: 'node.submitted', nodeId: node.id, data: { taskId } },
+        `status = 'submitted'`,
+      );
+      tx.inserted(journaled.events);
+      row.taskId = taskId;
+      row.submitState = 'submitted';
+      row.status = 'submitted';
+      row.submittedAt = new Date();
+      if (journaled.events.length && checkDelayMs !== null) {
+        tx.job(QUEUES.check, node.id, checkDelayMs);
+        if (checkDelayMs <= HANDOFF_MAX_DELAY_MS) tx.handoff([...ctx.byNode.values()]);
+      }
     });
-    row.taskId = taskId;
-    row.submitState = 'submitted';
-    row.status = 'submitted';
-    row.submittedAt = new Date();
   }
 
   private async journalNoTask(nodeRunId: string): Promise<void> {
@@ -372,7 +574,7 @@ export class Executor {
   // 3. node-check
 
   async checkNode({ runId, nodeId }: NodeJobData): Promise<void> {
-    const ctx = await this.load(runId, nodeId);
+    const ctx = this.takeHandoff(runId, nodeId, QUEUES.check) ?? (await this.load(runId, nodeId));
     if (!ctx || isTerminalRun(ctx.run.status) || isTerminalNode(ctx.row.status)) return;
     const { row, def } = ctx;
     if (row.submitState !== 'submitted' || !row.taskId || def.execution.kind !== 'http') return;
@@ -461,11 +663,12 @@ export class Executor {
       return this.failNode(ctx, { code: 'upstream_error', message: `reading the result failed: ${(error as Error).message}` }, polled);
     }
     const outputs: Record<string, unknown> = {};
+    const stored: { asset: StoredAsset; row: AssetRow }[] = [];
     try {
       for (const port of ctx.def.outputs) {
         const value = extracted[port.name];
         if (value === undefined || value === null) continue;
-        outputs[port.name] = await this.rehost(ctx, port.type, value);
+        outputs[port.name] = await this.rehost(ctx, port.type, value, stored);
       }
     } catch (error) {
       if (!isPikflowError(error)) throw error;
@@ -474,44 +677,46 @@ export class Executor {
     if (ctx.def.outputs.length && Object.keys(outputs).length === 0) {
       return this.failNode(ctx, { code: 'upstream_error', message: `${describeNode(ctx.node)}: the task finished without any result` }, polled);
     }
-    await this.completeWithOutputs(ctx, outputs, polled);
+    await this.completeWithOutputs(ctx, outputs, polled, stored);
   }
 
-  /** Result files are copied into the asset store at once: Freepik's URLs expire. */
-  private async rehost(ctx: NodeContext, type: PortType, value: unknown): Promise<unknown> {
+  /**
+   * Result files are copied into the asset store at once: Freepik's URLs expire. The bytes are
+   * written now; their rows are inserted by the transaction that completes the node.
+   */
+  private async rehost(ctx: NodeContext, type: PortType, value: unknown, stored: { asset: StoredAsset; row: AssetRow }[]): Promise<unknown> {
     const one = async (v: unknown) => {
       if (typeof v !== 'string') return v;
       const { bytes, contentType } = await this.deps.client.download(v, this.config.maxDownloadBytes, ctx.log);
-      return assetRef(await this.deps.assets.putGenerated(bytes, { runId: ctx.run.id, nodeId: ctx.node.id, mime: contentType, filename: lastPathSegment(v) }));
+      const prepared = await this.deps.assets.prepareGenerated(bytes, { runId: ctx.run.id, nodeId: ctx.node.id, mime: contentType, filename: lastPathSegment(v) });
+      stored.push(prepared);
+      return assetRef(prepared.asset);
     };
     if (type === 'image' || type === 'video') return one(value);
     if (type === 'image[]') return Promise.all((Array.isArray(value) ? value : [value]).map(one));
     return value;
   }
 
-  private async completeWithOutputs(ctx: NodeContext, outputs: Record<string, unknown>, polled = 0): Promise<void> {
+  private async completeWithOutputs(ctx: NodeContext, outputs: Record<string, unknown>, polled = 0, stored: { asset: StoredAsset; row: AssetRow }[] = []): Promise<void> {
     const { node, row } = ctx;
-    await this.inRunTx(ctx.run.id, async (tx) => {
-      const updated = await tx.db
-        .update(nodeRuns)
-        .set({
-          status: 'succeeded',
-          outputs,
-          finishedAt: sql`now()`,
-          startedAt: sql`coalesce(${nodeRuns.startedAt}, now())`,
-          submitState: sql`CASE WHEN ${nodeRuns.submitState} = 'submitting' THEN 'submitted' ELSE ${nodeRuns.submitState} END`,
-          submittedAt: sql`CASE WHEN ${nodeRuns.submitState} = 'submitting' THEN now() ELSE ${nodeRuns.submittedAt} END`,
-          pollCount: sql`${nodeRuns.pollCount} + ${polled}`,
-          nextPollAt: null,
-        })
-        .where(and(eq(nodeRuns.id, row.id), inArray(nodeRuns.status, ['pending', 'queued', 'running', 'submitted'])))
-        .returning({ id: nodeRuns.id });
-      if (!updated.length) return;
+    const completed = await this.inRunTx(ctx.run.id, async (tx) => {
+      // Under the run lock the node's status is exact: every terminal change of a node run
+      // (complete, fail, skip, cancel) is made under this lock.
+      const state = await this.lockRun(tx);
+      const current = state?.byNode.get(node.id);
+      if (!state || !current || isTerminalNode(current.status)) return false;
+      for (const s of stored) tx.writeAsset(s.row);
+      tx.writeNode({ id: current.id, status: 'succeeded', outputs, polled });
+      Object.assign(current, { status: 'succeeded', outputs, finishedAt: new Date() });
       // Local nodes (inputs) start and finish in this one transaction.
       if (row.status === 'queued') tx.event('node.started', node.id);
       tx.event('node.completed', node.id, { outputs });
-      await this.advance(tx);
+      await this.advance(tx, state);
+      return true;
     });
+    this.dropHandoffs(ctx.run.id, node.id);
+    if (!completed) return;
+    for (const s of stored) this.deps.assets.remember(s.asset);
     ctx.log.info('node completed');
   }
 
@@ -519,15 +724,15 @@ export class Executor {
     const { node, row } = ctx;
     const full: ErrorJson = { ...error, nodeId: node.id };
     await this.inRunTx(ctx.run.id, async (tx) => {
-      const updated = await tx.db
-        .update(nodeRuns)
-        .set({ status: 'failed', error: full, finishedAt: sql`now()`, pollCount: sql`${nodeRuns.pollCount} + ${polled}`, nextPollAt: null })
-        .where(and(eq(nodeRuns.id, row.id), inArray(nodeRuns.status, ['pending', 'queued', 'running', 'submitted'])))
-        .returning({ id: nodeRuns.id });
-      if (!updated.length) return;
+      const state = await this.lockRun(tx);
+      const current = state?.byNode.get(node.id);
+      if (!state || !current || isTerminalNode(current.status)) return;
+      tx.writeNode({ id: current.id, status: 'failed', error: full, polled });
+      Object.assign(current, { status: 'failed', error: full, finishedAt: new Date() });
       tx.event('node.failed', node.id, { error: full });
-      await this.advance(tx);
+      await this.advance(tx, state);
     });
+    this.dropHandoffs(ctx.run.id, node.id);
     ctx.log.warn({ error: full }, 'node failed');
   }
 
@@ -539,17 +744,15 @@ export class Executor {
    * Inside a run transaction: skip what can no longer run, complete Output nodes whose value
    * arrived, queue nodes whose inputs are ready, and finish the run when nothing is left.
    */
-  private async advance(tx: Tx): Promise<void> {
+  private async advance(tx: Tx, lockedState?: RunState): Promise<void> {
     // The run row lock serialises advances of one run across workers: two nodes finishing at
-    // once cannot both miss the join they feed.
-    const locked = await tx.raw.query('SELECT status FROM runs WHERE id = $1 FOR UPDATE', [tx.runId]);
-    const status = (locked.rows[0] as { status?: RunStatus } | undefined)?.status;
-    if (!status || isTerminalRun(status)) return;
-    const { document: doc } = await this.snapshot(tx.runId, tx.db);
-    const rows = await tx.db.select().from(nodeRuns).where(eq(nodeRuns.runId, tx.runId)).orderBy(asc(nodeRuns.createdAt));
-    const byNode = new Map(rows.map((r) => [r.nodeId, r]));
+    // once cannot both miss the join they feed. Callers that already hold it pass what they read.
+    const state = lockedState ?? (await this.lockRun(tx));
+    if (!state || isTerminalRun(state.status)) return;
+    const { status, rows, byNode } = state;
+    const { document: doc } = await this.snapshot(tx.runId, () => tx.db);
     if (status === 'queued') {
-      await tx.db.update(runs).set({ status: 'running', startedAt: sql`now()` }).where(eq(runs.id, tx.runId));
+      tx.writeRun({ status: 'running', started: true });
       tx.event('run.started');
     }
     for (let changed = true; changed; ) {
@@ -559,8 +762,8 @@ export class Executor {
         if (!row || row.status !== 'pending') continue;
         const upstream = doc.edges.filter((e) => e.target === node.id).map((e) => byNode.get(e.source)?.status);
         if (upstream.some((s) => s === 'failed' || s === 'skipped' || s === 'cancelled')) {
-          await tx.db.update(nodeRuns).set({ status: 'skipped', finishedAt: sql`now()` }).where(eq(nodeRuns.id, row.id));
-          row.status = 'skipped';
+          tx.writeNode({ id: row.id, status: 'skipped' });
+          Object.assign(row, { status: 'skipped', finishedAt: new Date() });
           tx.event('node.skipped', node.id, { reason: 'an upstream node failed' });
           changed = true;
           continue;
@@ -569,19 +772,19 @@ export class Executor {
         if (getNode(node.type)?.execution.kind === 'output') {
           // Output nodes only collect a value: done here, no job.
           const outputs = { value: collectInputs(doc, node.id, byNode).value };
-          await tx.db.update(nodeRuns).set({ status: 'succeeded', inputs: outputs, outputs, startedAt: sql`now()`, finishedAt: sql`now()` }).where(eq(nodeRuns.id, row.id));
-          row.status = 'succeeded';
-          row.outputs = outputs;
+          tx.writeNode({ id: row.id, status: 'succeeded', inputs: outputs, outputs });
+          Object.assign(row, { status: 'succeeded', inputs: outputs, outputs, startedAt: new Date(), finishedAt: new Date() });
           tx.event('node.completed', node.id, { outputs });
           changed = true;
           continue;
         }
-        await tx.db.update(nodeRuns).set({ status: 'queued' }).where(eq(nodeRuns.id, row.id));
+        tx.writeNode({ id: row.id, status: 'queued' });
         row.status = 'queued';
         tx.event('node.queued', node.id);
         tx.job(QUEUES.execute, node.id);
       }
     }
+    tx.handoff(rows);
     if (rows.every((r) => isTerminalNode(r.status))) await this.finishRun(tx, doc, rows);
   }
 
@@ -598,12 +801,13 @@ export class Executor {
     }
     const status: RunStatus = failed ? 'failed' : 'succeeded';
     const error = failed ? (failed.error as ErrorJson) : null;
-    await tx.db.update(runs).set({ status, outputs, error, finishedAt: sql`now()` }).where(eq(runs.id, tx.runId));
+    tx.writeRun({ status, outputs, error });
     tx.event('run.finished', undefined, { status, outputs, ...(error ? { error } : {}) });
   }
 
   /** Cancels a run: unfinished nodes become 'cancelled'; in-flight tasks stop being waited on. */
   async cancel(runId: string): Promise<void> {
+    this.dropHandoffs(runId);
     await this.inRunTx(runId, async (tx) => {
       const locked = await tx.raw.query('SELECT status FROM runs WHERE id = $1 FOR UPDATE', [runId]);
       const status = (locked.rows[0] as { status?: string } | undefined)?.status;
@@ -724,15 +928,16 @@ export class Executor {
 
   private async load(runId: string, nodeId: string): Promise<NodeContext | null> {
     // One query for the node runs and the run's status; the snapshot comes from the cache.
-    const joined = await this.db
-      .select({ row: nodeRuns, runStatus: runs.status })
-      .from(nodeRuns)
-      .innerJoin(runs, eq(runs.id, nodeRuns.runId))
-      .where(eq(nodeRuns.runId, runId));
-    if (!joined.length) return null;
-    const rows = joined.map((j) => j.row);
-    const snapshot = await this.snapshot(runId, this.db);
-    const run: RunInfo = { id: runId, status: joined[0]!.runStatus, inputs: snapshot.inputs };
+    const { rows: raw } = await this.query(
+      this.autocommit(),
+      'pikflow_load_run',
+      `SELECT r.status AS run_status, ${NODE_RUN_COLUMNS} FROM node_runs n JOIN runs r ON r.id = n.run_id WHERE n.run_id = $1::uuid`,
+      [runId],
+    );
+    if (!raw.length) return null;
+    const rows = raw.map(toNodeRunRow);
+    const snapshot = await this.snapshot(runId, () => this.db);
+    const run: RunInfo = { id: runId, status: (raw[0] as { run_status: RunStatus }).run_status, inputs: snapshot.inputs };
     const row = rows.find((r) => r.nodeId === nodeId);
     const doc = snapshot.document;
     const node = doc.nodes.find((n) => n.id === nodeId);
@@ -742,16 +947,110 @@ export class Executor {
     return { run, doc, node, def, row, log, byNode: new Map(rows.map((r) => [r.nodeId, r])) };
   }
 
+  /** Keeps the committed node runs for this process's handlers of the jobs just created. */
+  private handOff(runId: string, rows: NodeRunRow[], jobs: { queue: QueueName; nodeId: string; delayMs: number }[]): void {
+    const now = Date.now();
+    for (const job of jobs) {
+      if (job.delayMs > HANDOFF_MAX_DELAY_MS) continue;
+      // Copies: each handler updates its own node's row as it goes.
+      this.handoffs.set(`${runId}\n${job.nodeId}\n${job.queue}`, { rows: rows.map((r) => ({ ...r })), until: now + job.delayMs + HANDOFF_TTL_MS });
+    }
+    // Hand-offs whose jobs another process took are never taken here: expired ones are dropped
+    // from the front (insertion order is roughly expiry order), and the map stays bounded.
+    for (const [key, entry] of this.handoffs) {
+      if (entry.until >= now && this.handoffs.size <= 2_000) break;
+      this.handoffs.delete(key);
+    }
+  }
+
+  private takeHandoff(runId: string, nodeId: string, queue: QueueName): NodeContext | null {
+    const key = `${runId}\n${nodeId}\n${queue}`;
+    const handoff = this.handoffs.get(key);
+    if (!handoff) return null;
+    this.handoffs.delete(key);
+    const snapshot = this.snapshots.get(runId);
+    if (handoff.until < Date.now() || !snapshot) return null;
+    const row = handoff.rows.find((r) => r.nodeId === nodeId);
+    const node = snapshot.document.nodes.find((n) => n.id === nodeId);
+    const def = node ? getNode(node.type) : undefined;
+    if (!row || !node || !def) return null;
+    const log = this.log.child({ runId, nodeId, ...(row.taskId ? { taskId: row.taskId } : {}) });
+    const run: RunInfo = { id: runId, status: 'running', inputs: snapshot.inputs };
+    return { run, doc: snapshot.document, node, def, row, log, byNode: new Map(handoff.rows.map((r) => [r.nodeId, r])), handedOff: true };
+  }
+
+  /** A node finished or its run was cancelled here: its pending hand-offs are stale. */
+  private dropHandoffs(runId: string, nodeId?: string): void {
+    if (!this.handoffs.size) return;
+    for (const queue of Object.values(QUEUES)) {
+      if (nodeId) this.handoffs.delete(`${runId}\n${nodeId}\n${queue}`);
+    }
+    if (nodeId) return;
+    const prefix = `${runId}\n`;
+    for (const key of this.handoffs.keys()) if (key.startsWith(prefix)) this.handoffs.delete(key);
+  }
+
+  /** Locks the run row and reads the run's node runs, in one statement. */
+  private async lockRun(tx: Tx): Promise<RunState | null> {
+    // Usually a transaction's first statement: on PostgreSQL it travels with BEGIN (see transaction()).
+    const { rows: raw } = await tx.raw.query(
+      `SELECT r.status AS run_status, ${NODE_RUN_COLUMNS} FROM runs r LEFT JOIN node_runs n ON n.run_id = r.id WHERE r.id = $1::uuid ORDER BY n.created_at FOR UPDATE OF r`,
+      [tx.runId],
+    );
+    if (!raw.length) return null;
+    const rows = (raw as { id: string | null }[]).filter((r) => r.id !== null).map(toNodeRunRow);
+    return { status: (raw[0] as { run_status: RunStatus }).run_status, rows, byNode: new Map(rows.map((r) => [r.nodeId, r])) };
+  }
+
+  /** A hot statement: named (prepared once per connection) on PostgreSQL. */
+  private query(client: RawClient, name: string, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {
+    if (this.deps.handle.kind === 'postgres') return (client as unknown as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> }).query({ name, text, values });
+    return client.query(text, values);
+  }
+
+  /** A client for one self-committing statement (the pool, or PGlite itself). */
+  private autocommit(): RawClient {
+    const { handle } = this.deps;
+    return (handle.kind === 'postgres' ? handle.pool : handle.pglite) as unknown as RawClient;
+  }
+
+  /**
+   * One statement: a node_runs UPDATE … RETURNING (given as text, parameters $1…$n) and, when it
+   * changed a row (matching `when`, a condition on the returned columns), the event row — with
+   * the cross-process NOTIFY on PostgreSQL. Saves the transaction a separate event insert.
+   */
+  private async updateWithEvent(
+    client: RawClient,
+    update: string,
+    values: unknown[],
+    runId: string,
+    event: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> },
+    when?: string,
+  ): Promise<{ updated: boolean; events: RunEvent[] }> {
+    const n = values.length;
+    const params = [...values, runId, event.type, event.nodeId ?? null, event.data === undefined ? null : JSON.stringify(event.data)];
+    const insert = `INSERT INTO run_events (run_id, type, node_id, payload) SELECT $${n + 1}::uuid, $${n + 2}, $${n + 3}, $${n + 4}::jsonb FROM upd${when ? ` WHERE ${when}` : ''} RETURNING id, run_id, type, node_id, payload, created_at`;
+    const postgres = this.deps.handle.kind === 'postgres';
+    const notify = postgres
+      ? `, notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', $${n + 1}::text || ':' || m) FROM (SELECT max(id) AS m FROM ins) x WHERE m IS NOT NULL)`
+      : '';
+    const text = `WITH upd AS (${update}), ins AS (${insert})${notify} SELECT (SELECT count(*) FROM upd) AS updated, ins.* FROM (SELECT 1) one LEFT JOIN ${postgres ? '(ins CROSS JOIN notified)' : 'ins'} ON true`;
+    const { rows } = await client.query(text, params);
+    const typed = rows as (EventRow & { updated: number | string })[];
+    const updated = Number(typed[0]?.updated ?? 0) > 0;
+    return { updated, events: toRunEvents(typed.filter((r) => r.id !== null && r.id !== undefined)) };
+  }
+
   private remember(runId: string, document: PipelineDocument, inputs: Record<string, unknown>) {
     this.snapshots.set(runId, { document, inputs });
     // Bounded: the oldest entries go first (Map keeps insertion order).
     if (this.snapshots.size > 5_000) this.snapshots.delete(this.snapshots.keys().next().value!);
   }
 
-  private async snapshot(runId: string, db: Db): Promise<{ document: PipelineDocument; inputs: Record<string, unknown> }> {
+  private async snapshot(runId: string, db: () => Db): Promise<{ document: PipelineDocument; inputs: Record<string, unknown> }> {
     const cached = this.snapshots.get(runId);
     if (cached) return cached;
-    const [row] = await db.select({ document: runs.document, inputs: runs.inputs }).from(runs).where(eq(runs.id, runId));
+    const [row] = await db().select({ document: runs.document, inputs: runs.inputs }).from(runs).where(eq(runs.id, runId));
     if (!row) throw new Error(`run ${runId} vanished`);
     this.remember(runId, row.document as PipelineDocument, row.inputs as Record<string, unknown>);
     return this.snapshots.get(runId)!;
@@ -766,51 +1065,261 @@ export class Executor {
     const events: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> }[] = [];
     const jobs: { queue: QueueName; nodeId: string; delayMs: number }[] = [];
     let published: RunEvent[] = [];
-    const result = await this.db.transaction(async (dtx) => {
-      const raw = (dtx as unknown as { session: { client: RawClient } }).session.client;
+    const already: RunEvent[] = [];
+    const nodeChanges = new Map<string, NodeChange>();
+    const assetRows: AssetRow[] = [];
+    let handoffRows: NodeRunRow[] | undefined;
+    let runChange: RunChange | undefined;
+    const { value: result, lastRows } = await this.transaction(async (raw, db) => {
       const tx: Tx = {
-        db: dtx as unknown as Db,
+        get db() {
+          return db();
+        },
         raw,
         runId,
         event: (type, nodeId, data) => events.push({ type, nodeId, data }),
+        inserted: (list) => {
+          already.push(...list);
+        },
         job: (queue, nodeId, delayMs = 0) => jobs.push({ queue, nodeId, delayMs }),
+        writeNode: (change) => nodeChanges.set(change.id, { ...nodeChanges.get(change.id), ...change }),
+        writeRun: (change) => {
+          runChange = { ...runChange, ...change };
+        },
+        writeAsset: (row) => assetRows.push(row),
+        handoff: (rows) => {
+          handoffRows = rows;
+        },
       };
       const value = await fn(tx);
       for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs);
-      if (events.length) published = await this.insertEvents(raw, runId, events);
-      return value;
+      const last = events.length || nodeChanges.size || runChange || assetRows.length ? this.flush(runId, [...nodeChanges.values()], runChange, events, assetRows) : undefined;
+      return { value, last };
     });
-    this.deps.events.publish(runId, published);
+    if (events.length) published = toRunEvents(lastRows as EventRow[]);
+    this.deps.events.publish(runId, already.length ? [...already, ...published].sort((a, b) => a.id - b.id) : published);
+    if (handoffRows && jobs.length) this.handOff(runId, handoffRows, jobs);
     for (const job of jobs) this.deps.jobs.wake(job.queue, job.delayMs);
     return result;
   }
 
-  /** One statement: the event rows, and on PostgreSQL the NOTIFY other processes listen for. */
-  private async insertEvents(raw: RawClient, runId: string, events: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> }[]): Promise<RunEvent[]> {
+  /**
+   * One statement for everything a run transaction writes besides jobs: the node runs' status
+   * changes (one UPDATE over a JSON list), the run's, the event rows, and on PostgreSQL the
+   * NOTIFY other processes listen for. Returns the events as inserted.
+   */
+  private flush(
+    runId: string,
+    nodeChanges: NodeChange[],
+    runChange: RunChange | undefined,
+    events: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> }[],
+    assetRows: AssetRow[] = [],
+  ): { text: string; values: unknown[] } {
     const values: unknown[] = [runId];
-    const tuples = events.map((e) => {
-      values.push(e.type, e.nodeId ?? null, e.data === undefined ? null : JSON.stringify(e.data));
-      const n = values.length;
-      return `($1, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
-    });
-    const insert = `INSERT INTO run_events (run_id, type, node_id, payload) VALUES ${tuples.join(', ')} RETURNING id, run_id, type, node_id, payload, created_at`;
-    const text =
-      this.deps.handle.kind === 'postgres'
-        ? `WITH ins AS (${insert}), notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', $1 || ':' || (SELECT max(id) FROM ins))) SELECT ins.* FROM ins, notified ORDER BY ins.id`
-        : `${insert}`;
-    const { rows } = await raw.query(text, values);
-    return (rows as { id: number | string; run_id: string; type: string; node_id: string | null; payload: unknown; created_at: Date | string }[])
-      .map((r) => ({
-        id: Number(r.id),
-        runId: r.run_id,
-        type: r.type as RunEventType,
-        ...(r.node_id ? { nodeId: r.node_id } : {}),
-        at: new Date(r.created_at).toISOString(),
-        ...(r.payload ? { data: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown> } : {}),
-      }))
-      .sort((a, b) => a.id - b.id);
+    const param = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    const ctes: string[] = [];
+    if (assetRows.length) {
+      ctes.push(`stored AS (INSERT INTO assets (id, sha256, mime, size, width, height, filename, storage_key, source, run_id, node_id)
+        SELECT a.id, a.sha256, a.mime, a.size, a.width, a.height, a.filename, a.storage_key, a.source, a.run_id, a.node_id
+        FROM jsonb_to_recordset(${param(JSON.stringify(assetRows))}::jsonb)
+          AS a(id uuid, sha256 text, mime text, size integer, width integer, height integer, filename text, storage_key text, source text, run_id uuid, node_id text))`);
+    }
+    if (nodeChanges.length) {
+      const list = nodeChanges.map((c) => ({
+        id: c.id,
+        status: c.status,
+        terminal: isTerminalNode(c.status),
+        outputs: c.outputs ?? null,
+        inputs: c.inputs ?? null,
+        error: c.error ?? null,
+        polled: c.polled ?? 0,
+      }));
+      // The status guard is a safety net: callers decided under the run lock.
+      ctes.push(`nodes AS (UPDATE node_runs n SET
+          status = v.status,
+          outputs = coalesce(v.outputs, n.outputs),
+          inputs = coalesce(v.inputs, n.inputs),
+          error = coalesce(v.error, n.error),
+          poll_count = n.poll_count + v.polled,
+          started_at = CASE WHEN v.status = 'succeeded' THEN coalesce(n.started_at, now()) ELSE n.started_at END,
+          submit_state = CASE WHEN v.status = 'succeeded' AND n.submit_state = 'submitting' THEN 'submitted' ELSE n.submit_state END,
+          submitted_at = CASE WHEN v.status = 'succeeded' AND n.submit_state = 'submitting' THEN now() ELSE n.submitted_at END,
+          finished_at = CASE WHEN v.terminal THEN now() ELSE n.finished_at END,
+          next_poll_at = CASE WHEN v.terminal THEN NULL ELSE n.next_poll_at END
+        FROM jsonb_to_recordset(${param(JSON.stringify(list))}::jsonb)
+          AS v(id uuid, status text, terminal boolean, outputs jsonb, inputs jsonb, error jsonb, polled integer)
+        WHERE n.id = v.id AND n.run_id = $1::uuid AND n.status NOT IN ('succeeded', 'failed', 'skipped', 'cancelled')
+        RETURNING n.id)`);
+    }
+    if (runChange) {
+      const sets = [`status = ${param(runChange.status)}`];
+      if (runChange.started) sets.push('started_at = now()');
+      if (isTerminalRun(runChange.status)) {
+        sets.push(`outputs = ${param(JSON.stringify(runChange.outputs ?? {}))}::jsonb`, `error = ${param(runChange.error ? JSON.stringify(runChange.error) : null)}::jsonb`, 'finished_at = now()');
+      }
+      ctes.push(`run AS (UPDATE runs SET ${sets.join(', ')} WHERE id = $1::uuid RETURNING id)`);
+    }
+    if (!events.length) return { text: `WITH ${ctes.join(', ')} SELECT 1 AS none`, values };
+    return { text: `WITH ${[...ctes, this.eventsCte(events, param)].join(', ')}`, values };
+  }
+
+  /**
+   * A transaction whose last statement (if any) the body returns, so it can travel with COMMIT.
+   * On PostgreSQL, where every round trip costs a socket write and a wake-up on both sides,
+   * BEGIN travels with the first statement and COMMIT with the last (simple-protocol batches,
+   * their parameters inlined as escaped literals); pg-boss's own statements go as they are.
+   * On PGlite (in-process, no round trips) it is a plain drizzle transaction.
+   */
+  private async transaction<T>(
+    body: (raw: RawClient, db: () => Db) => Promise<{ value: T; last?: { text: string; values: unknown[] } }>,
+  ): Promise<{ value: T; lastRows: unknown[] }> {
+    const { handle } = this.deps;
+    if (handle.kind !== 'postgres') {
+      return this.db.transaction(async (dtx) => {
+        const raw = (dtx as unknown as { session: { client: RawClient } }).session.client;
+        const { value, last } = await body(raw, () => dtx as unknown as Db);
+        return { value, lastRows: last ? (await raw.query(last.text, last.values)).rows : [] };
+      });
+    }
+    const client = await handle.pool!.connect();
+    let began = false;
+    const begin = async () => {
+      if (began) return;
+      began = true;
+      await client.query('BEGIN');
+    };
+    const batch = async (text: string): Promise<{ rows: unknown[] }[]> => {
+      const results = (await client.query(text)) as unknown as { rows: unknown[] } | { rows: unknown[] }[];
+      return Array.isArray(results) ? results : [results];
+    };
+    // The first statement of the body carries BEGIN when it is one of ours ($n parameters only).
+    const raw: RawClient = {
+      query: async (text, values) => {
+        if (began) return client.query(text, values as unknown[]);
+        began = true;
+        return (await batch(`BEGIN; ${inlineParams(client, text, values ?? [])}`))[1]!;
+      },
+    };
+    // pg-boss's statements and drizzle's go through as they are, after a plain BEGIN.
+    const plain: RawClient = {
+      query: async (text, values) => {
+        await begin();
+        return client.query(text, values as unknown[]);
+      },
+    };
+    let db: Db | undefined;
+    const getDb = () =>
+      (db ??= drizzlePg(
+        {
+          query: async (...args: unknown[]) => {
+            await begin();
+            return (client.query as (...a: unknown[]) => unknown)(...args);
+          },
+        } as never,
+        { schema: dbSchema },
+      ) as unknown as Db);
+    try {
+      const { value, last } = await body({ query: (text, values) => (isOwnStatement(text) ? raw.query(text, values) : plain.query(text, values)) }, getDb);
+      let lastRows: unknown[] = [];
+      if (last) {
+        const sql = inlineParams(client, last.text, last.values);
+        if (began) lastRows = (await batch(`${sql}; COMMIT`))[0]!.rows;
+        else {
+          began = true;
+          lastRows = (await batch(`BEGIN; ${sql}; COMMIT`))[1]!.rows;
+        }
+      } else if (began) await client.query('COMMIT');
+      client.release();
+      return { value, lastRows };
+    } catch (error) {
+      let broken = false;
+      if (began) await client.query('ROLLBACK').catch(() => (broken = true));
+      client.release(broken || undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * The tail of a WITH statement ($1 = the run id) inserting events and selecting them, with the
+   * NOTIFY other processes listen for on PostgreSQL: `ins AS (…)[, notified AS (…)] SELECT …`.
+   */
+  private eventsCte(events: PendingEvent[], param: (value: unknown) => string): string {
+    const tuples = events.map((e) => `($1::uuid, ${param(e.type)}, ${param(e.nodeId ?? null)}, ${param(e.data === undefined ? null : JSON.stringify(e.data))}::jsonb)`);
+    const ins = `ins AS (INSERT INTO run_events (run_id, type, node_id, payload) VALUES ${tuples.join(', ')} RETURNING id, run_id, type, node_id, payload, created_at)`;
+    if (this.deps.handle.kind !== 'postgres') return `${ins} SELECT ins.* FROM ins ORDER BY ins.id`;
+    return `${ins}, notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', $1::text || ':' || (SELECT max(id) FROM ins))) SELECT ins.* FROM ins, notified ORDER BY ins.id`;
   }
 }
+
+/** Statements written here (not pg-boss's): their parameters may be inlined to share a round trip. */
+const OWN_STATEMENT = /^(WITH (upd|nodes|stored|run|ins|r) AS|SELECT r\.status AS run_status|SELECT status FROM runs)/;
+function isOwnStatement(text: string): boolean {
+  return OWN_STATEMENT.test(text);
+}
+
+/** `$n` parameters as escaped SQL literals (strings, numbers, booleans, null; objects as JSON). */
+function inlineParams(client: { escapeLiteral(s: string): string }, text: string, values: unknown[]): string {
+  if (!values.length) return text;
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = values[Number(n) - 1];
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new Error(`cannot inline ${v}`);
+      // Parenthesised so a negative value after a minus sign can never read as `--` (a comment).
+      return v < 0 ? `(${v})` : String(v);
+    }
+    if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+    if (v instanceof Date) return client.escapeLiteral(v.toISOString());
+    return client.escapeLiteral(typeof v === 'string' ? v : JSON.stringify(v));
+  });
+}
+
+const NODE_RUN_COLUMNS =
+  'n.id, n.run_id, n.node_id, n.node_type, n.status, n.attempt, n.idempotency_key, n.submit_state, n.task_id, n.request_summary, n.inputs, n.outputs, n.error, n.poll_count, n.next_poll_at, n.created_at, n.started_at, n.submitted_at, n.finished_at';
+
+/** A node_runs row as selected with NODE_RUN_COLUMNS, in the schema's own shape. */
+function toNodeRunRow(raw: unknown): NodeRunRow {
+  const r = raw as Record<string, unknown>;
+  const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(v as string));
+  return {
+    id: r.id as string,
+    runId: r.run_id as string,
+    nodeId: r.node_id as string,
+    nodeType: r.node_type as string,
+    status: r.status as NodeRunStatus,
+    attempt: Number(r.attempt),
+    idempotencyKey: r.idempotency_key as string,
+    submitState: r.submit_state as NodeRunRow['submitState'],
+    taskId: (r.task_id as string | null) ?? null,
+    requestSummary: r.request_summary ?? null,
+    inputs: r.inputs ?? null,
+    outputs: r.outputs ?? null,
+    error: r.error ?? null,
+    pollCount: Number(r.poll_count),
+    nextPollAt: date(r.next_poll_at),
+    createdAt: date(r.created_at)!,
+    startedAt: date(r.started_at),
+    submittedAt: date(r.submitted_at),
+    finishedAt: date(r.finished_at),
+  };
+}
+
+function toRunEvents(rows: EventRow[]): RunEvent[] {
+  return rows
+    .map((r) => ({
+      id: Number(r.id),
+      runId: r.run_id,
+      type: r.type as RunEventType,
+      ...(r.node_id ? { nodeId: r.node_id } : {}),
+      at: new Date(r.created_at).toISOString(),
+      ...(r.payload ? { data: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown> } : {}),
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
 
 // -----------------------------------------------------------------------------------------
 // Helpers

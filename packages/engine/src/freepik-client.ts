@@ -68,6 +68,7 @@ export class FreepikClient {
     const url = this.url(service, request.path, request.query);
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
+      const timeout = deadline(this.submitTimeoutMs);
       let response: Response;
       try {
         this.stats.submissions++;
@@ -75,9 +76,10 @@ export class FreepikClient {
           method: request.method,
           headers: this.headers(service, request),
           body: encodeBody(request),
-          signal: AbortSignal.timeout(this.submitTimeoutMs),
+          signal: timeout.signal,
         });
       } catch (error) {
+        timeout.clear();
         const code = errorCode(error);
         if (code && NOT_SENT_CODES.has(code) && attempt < this.maxAttempts) {
           // Nothing reached the server: repeating cannot create a second task.
@@ -89,7 +91,7 @@ export class FreepikClient {
         log.warn({ path: request.path, code: code ?? describeError(error), ms: Date.now() - started }, 'submit response lost');
         return { kind: 'ambiguous', reason: code && NOT_SENT_CODES.has(code) ? `could not connect (${code})` : `the response was lost (${code ?? describeError(error)})` };
       }
-      const body = await readBody(response);
+      const body = await readBody(response).finally(timeout.clear);
       log.debug({ method: request.method, path: request.path, status: response.status, ms: Date.now() - started }, 'submit');
       if (response.ok) return { kind: 'accepted', status: response.status, body };
       if ((response.status === 429 || response.status === 503) && attempt < this.maxAttempts) {
@@ -115,15 +117,17 @@ export class FreepikClient {
       if (kind === 'status') this.stats.statusRequests++;
       else this.stats.listRequests++;
       let response: Response;
+      const timeout = deadline(this.readTimeoutMs);
       try {
-        response = await fetch(url, { headers: this.headers(service), signal: AbortSignal.timeout(this.readTimeoutMs) });
+        response = await fetch(url, { headers: this.headers(service), signal: timeout.signal });
       } catch (error) {
+        timeout.clear();
         lastProblem = errorCode(error) ?? describeError(error);
         log.warn({ path, problem: lastProblem, attempt }, 'status read failed; retrying');
         await sleep(backoff(attempt, this.maxWaitMs));
         continue;
       }
-      const body = await readBody(response);
+      const body = await readBody(response).finally(timeout.clear);
       if (response.ok) return body;
       lastProblem = `HTTP ${response.status}${messageOf(body) ? `: ${messageOf(body)}` : ''}`;
       if (response.status === 429) {
@@ -148,8 +152,9 @@ export class FreepikClient {
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       this.stats.downloads++;
+      const timeout = deadline(this.readTimeoutMs * 2);
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(this.readTimeoutMs * 2), redirect: 'follow' });
+        const response = await fetch(url, { signal: timeout.signal, redirect: 'follow' });
         if (!response.ok) {
           lastProblem = `HTTP ${response.status}`;
           await response.body?.cancel();
@@ -171,6 +176,8 @@ export class FreepikClient {
         lastProblem = errorCode(error) ?? describeError(error);
         log.warn({ url: redactUrl(url), problem: lastProblem, attempt }, 'download failed; retrying');
         await sleep(backoff(attempt, this.maxWaitMs));
+      } finally {
+        timeout.clear();
       }
     }
     throw new PikflowError('upstream_error', `downloading ${redactUrl(url)} kept failing: ${lastProblem}`);
@@ -252,6 +259,18 @@ function retryAfterMs(response: Response, cap: number): number {
 /** Exponential back-off with full jitter: 0..min(cap, 250·2^attempt) ms. */
 export function backoff(attempt: number, cap: number): number {
   return Math.random() * Math.min(cap, 250 * 2 ** attempt);
+}
+
+/**
+ * A request timeout that is cleared as soon as the exchange is over. AbortSignal.timeout would
+ * keep each signal (and what fetch hangs on it) alive until it fires, 30–60 s later: with
+ * thousands of runs in flight that is memory held for nothing.
+ */
+function deadline(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 export function sleep(ms: number): Promise<void> {
