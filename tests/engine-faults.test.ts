@@ -105,6 +105,23 @@ describe('cancellation, timeouts and bad input', () => {
     expect(run.nodes.find((n) => n.nodeId === 'upscale')!.status).toBe('skipped');
   });
 
+  it('refuses a webhook-only endpoint when this server cannot receive webhooks, naming the node', async () => {
+    const document = {
+      version: 1 as const,
+      nodes: [
+        { id: 'icon', type: 'freepik.text-to-icon-preview', params: { prompt: 'a lighthouse' }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'output', params: { name: 'icon' }, position: { x: 300, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'icon', sourceHandle: 'image', target: 'out', targetHandle: 'value' }],
+    };
+    await expect(h.engine.startRun({ document, inputs: {} })).rejects.toMatchObject({
+      code: 'validation_failed',
+      nodeId: 'icon',
+      message: expect.stringMatching(/only by webhook; set PUBLIC_URL and FREEPIK_WEBHOOK_SECRET/),
+    });
+    expect(h.sim.stats().submissions['freepik.text-to-icon-preview'] ?? 0).toBe(0);
+  });
+
   it('refuses invalid documents and inputs before recording a run', async () => {
     await expect(h.engine.startRun({ document: { version: 1, nodes: [], edges: [] }, inputs: {} })).rejects.toMatchObject({ code: 'validation_failed' });
     await expect(h.engine.startRun({ document: seedPipeline(2), inputs: {} })).rejects.toMatchObject({ code: 'invalid_input', field: 'photo' });

@@ -4,9 +4,10 @@
  */
 import type { Logger } from 'pino';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import { PikflowError, readTask } from '@pikflow/catalog';
+import { PikflowError, getNode, readTask } from '@pikflow/catalog';
 import { nodeRuns, pipelineVersions, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
 import {
+  describeNode,
   parseRunInputs,
   readImageReference,
   validatePipeline,
@@ -15,6 +16,7 @@ import {
   type RunView,
 } from '@pikflow/pipeline';
 import { createAssetStore, type AssetRow } from './asset-store.ts';
+import { webhooksEnabled } from './config.ts';
 import { EventBus } from './events.ts';
 import { Executor, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
@@ -99,6 +101,16 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
           validation.problems.length === 1 ? `The pipeline is invalid: ${first?.message}` : `The pipeline has ${validation.problems.length} problems: ${validation.problems.map((p) => p.message).join('; ')}`,
           { nodeId: first?.nodeId, field: first?.field, problems: validation.problems },
         );
+      }
+      // Endpoints that report only by webhook cannot finish here without one: say so before paying.
+      if (!webhooksEnabled(config)) {
+        const problems = validation.document.nodes.flatMap((node) => {
+          const execution = getNode(node.type)?.execution;
+          return execution?.kind === 'http' && execution.mode === 'webhook-only'
+            ? [{ nodeId: node.id, field: 'type', message: `${describeNode(node)} reports its result only by webhook; set PUBLIC_URL and FREEPIK_WEBHOOK_SECRET so Freepik can call this server back` }]
+            : [];
+        });
+        if (problems.length) throw new PikflowError('validation_failed', problems.map((p) => p.message).join('; '), { nodeId: problems[0]!.nodeId, field: 'type', problems });
       }
       const inputs = parseRunInputs(validation, request.inputs, { allowPrivateUrls: simulator, maxImageBytes: config.maxDownloadBytes });
       // Data URIs become assets now: the run row keeps a small asset id, and a non-image is a 415 at once.
