@@ -3,7 +3,7 @@
 // clone with only Node 20 + npm works: we fetch the pinned pnpm through npx, install
 // the workspace when needed, then hand over to the real command.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -23,6 +23,21 @@ function ensureInstalled() {
   if (stale) pnpm('install', ...(process.env.CI ? ['--frozen-lockfile'] : []));
 }
 
+/** vitest, then the plain closing line CI reads ("N passed, N failed, N skipped"). */
+function runTests(args) {
+  const report = join(root, 'tests', '.artifacts', 'vitest-report.json');
+  rmSync(report, { force: true });
+  const r = spawnSync('npx', [...PNPM, 'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (existsSync(report)) {
+    const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = JSON.parse(readFileSync(report, 'utf8'));
+    console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped`);
+  }
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
 const [command, ...rest] = process.argv.slice(2);
 ensureInstalled();
 switch (command) {
@@ -33,7 +48,7 @@ switch (command) {
   case 'test':
     pnpm('exec', 'tsc', '-p', 'tsconfig.json');
     pnpm('exec', 'tsc', '-p', 'web/tsconfig.json');
-    pnpm('exec', 'vitest', 'run', ...rest);
+    runTests(rest);
     break;
   case 'bench':
     run('npx', ['tsx', 'scripts/bench.ts', ...rest]);
