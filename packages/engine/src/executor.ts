@@ -66,8 +66,7 @@ import {
   type PortType,
   type TaskSnapshot,
 } from '@pikflow/catalog';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { nodeRuns, runs, schema as dbSchema, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
+import { nodeRuns, runs, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
 import {
   checkImageUrl,
   describeNode,
@@ -82,6 +81,7 @@ import {
 import { webhooksEnabled } from './config.ts';
 import { EVENTS_CHANNEL, type EventBus } from './events.ts';
 import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from './freepik-client.ts';
+import { batchedTransaction } from './batched-transaction.ts';
 import { QUEUES, type JobQueue, type NodeJobData, type QueueName, type RawClient } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
@@ -1166,80 +1166,8 @@ export class Executor {
     return { text: `WITH ${[...ctes, this.eventsCte(events, param)].join(', ')}`, values };
   }
 
-  /**
-   * A transaction whose last statement (if any) the body returns, so it can travel with COMMIT.
-   * On PostgreSQL, where every round trip costs a socket write and a wake-up on both sides,
-   * BEGIN travels with the first statement and COMMIT with the last (simple-protocol batches,
-   * their parameters inlined as escaped literals); pg-boss's own statements go as they are.
-   * On PGlite (in-process, no round trips) it is a plain drizzle transaction.
-   */
-  private async transaction<T>(
-    body: (raw: RawClient, db: () => Db) => Promise<{ value: T; last?: { text: string; values: unknown[] } }>,
-  ): Promise<{ value: T; lastRows: unknown[] }> {
-    const { handle } = this.deps;
-    if (handle.kind !== 'postgres') {
-      return this.db.transaction(async (dtx) => {
-        const raw = (dtx as unknown as { session: { client: RawClient } }).session.client;
-        const { value, last } = await body(raw, () => dtx as unknown as Db);
-        return { value, lastRows: last ? (await raw.query(last.text, last.values)).rows : [] };
-      });
-    }
-    const client = await handle.pool!.connect();
-    let began = false;
-    const begin = async () => {
-      if (began) return;
-      began = true;
-      await client.query('BEGIN');
-    };
-    const batch = async (text: string): Promise<{ rows: unknown[] }[]> => {
-      const results = (await client.query(text)) as unknown as { rows: unknown[] } | { rows: unknown[] }[];
-      return Array.isArray(results) ? results : [results];
-    };
-    // The first statement of the body carries BEGIN when it is one of ours ($n parameters only).
-    const raw: RawClient = {
-      query: async (text, values) => {
-        if (began) return client.query(text, values as unknown[]);
-        began = true;
-        return (await batch(`BEGIN; ${inlineParams(client, text, values ?? [])}`))[1]!;
-      },
-    };
-    // pg-boss's statements and drizzle's go through as they are, after a plain BEGIN.
-    const plain: RawClient = {
-      query: async (text, values) => {
-        await begin();
-        return client.query(text, values as unknown[]);
-      },
-    };
-    let db: Db | undefined;
-    const getDb = () =>
-      (db ??= drizzlePg(
-        {
-          query: async (...args: unknown[]) => {
-            await begin();
-            return (client.query as (...a: unknown[]) => unknown)(...args);
-          },
-        } as never,
-        { schema: dbSchema },
-      ) as unknown as Db);
-    try {
-      const { value, last } = await body({ query: (text, values) => (isOwnStatement(text) ? raw.query(text, values) : plain.query(text, values)) }, getDb);
-      let lastRows: unknown[] = [];
-      if (last) {
-        const sql = inlineParams(client, last.text, last.values);
-        if (began) lastRows = (await batch(`${sql}; COMMIT`))[0]!.rows;
-        else {
-          began = true;
-          lastRows = (await batch(`BEGIN; ${sql}; COMMIT`))[1]!.rows;
-        }
-      } else if (began) await client.query('COMMIT');
-      client.release();
-      return { value, lastRows };
-    } catch (error) {
-      let broken = false;
-      if (began) await client.query('ROLLBACK').catch(() => (broken = true));
-      client.release(broken || undefined);
-      throw error;
-    }
+  private transaction<T>(body: Parameters<typeof batchedTransaction<T>>[2]): Promise<{ value: T; lastRows: unknown[] }> {
+    return batchedTransaction(this.deps.handle, this.db, body);
   }
 
   /**
@@ -1252,29 +1180,6 @@ export class Executor {
     if (this.deps.handle.kind !== 'postgres') return `${ins} SELECT ins.* FROM ins ORDER BY ins.id`;
     return `${ins}, notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', $1::text || ':' || (SELECT max(id) FROM ins))) SELECT ins.* FROM ins, notified ORDER BY ins.id`;
   }
-}
-
-/** Statements written here (not pg-boss's): their parameters may be inlined to share a round trip. */
-const OWN_STATEMENT = /^(WITH (upd|nodes|stored|run|ins|r) AS|SELECT r\.status AS run_status|SELECT status FROM runs)/;
-function isOwnStatement(text: string): boolean {
-  return OWN_STATEMENT.test(text);
-}
-
-/** `$n` parameters as escaped SQL literals (strings, numbers, booleans, null; objects as JSON). */
-function inlineParams(client: { escapeLiteral(s: string): string }, text: string, values: unknown[]): string {
-  if (!values.length) return text;
-  return text.replace(/\$(\d+)/g, (_, n: string) => {
-    const v = values[Number(n) - 1];
-    if (v === null || v === undefined) return 'NULL';
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new Error(`cannot inline ${v}`);
-      // Parenthesised so a negative value after a minus sign can never read as `--` (a comment).
-      return v < 0 ? `(${v})` : String(v);
-    }
-    if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-    if (v instanceof Date) return client.escapeLiteral(v.toISOString());
-    return client.escapeLiteral(typeof v === 'string' ? v : JSON.stringify(v));
-  });
 }
 
 const NODE_RUN_COLUMNS =
