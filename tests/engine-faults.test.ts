@@ -126,6 +126,13 @@ describe('cancellation, timeouts and bad input', () => {
     await expect(h.engine.startRun({ document: { version: 1, nodes: [], edges: [] }, inputs: {} })).rejects.toMatchObject({ code: 'validation_failed' });
     await expect(h.engine.startRun({ document: seedPipeline(2), inputs: {} })).rejects.toMatchObject({ code: 'invalid_input', field: 'photo' });
     await expect(h.engine.startRun({ document: seedPipeline(2), inputs: { photo: 'javascript:alert(1)' } })).rejects.toMatchObject({ code: 'invalid_input' });
+    // Caller-supplied URLs never reach private addresses, simulator mode included.
+    await expect(h.engine.startRun({ document: seedPipeline(2), inputs: { photo: 'http://127.0.0.1:9/photo.png' } })).rejects.toMatchObject({ code: 'invalid_input', field: 'photo' });
+    await expect(h.engine.startRun({ document: seedPipeline(2), inputs: { photo: '00000000-0000-4000-8000-000000000000' } })).rejects.toMatchObject({
+      code: 'invalid_input',
+      field: 'photo',
+      message: expect.stringMatching(/asset 00000000-0000-4000-8000-000000000000 does not exist/),
+    });
     const notImage = `data:image/png;base64,${Buffer.from('definitely not a png file').toString('base64')}`;
     await expect(h.engine.startRun({ document: seedPipeline(2), inputs: { photo: notImage } })).rejects.toMatchObject({ code: 'unsupported_media_type' });
     const broken = seedPipeline(2);

@@ -92,8 +92,9 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     },
 
     async startRun(request: StartRunRequest) {
-      const simulator = config.mode === 'simulator';
-      const validation = validatePipeline(request.document, { allowPrivateUrls: simulator });
+      // Run inputs come from callers: private and loopback URLs are refused in every mode
+      // (the simulator's own result URLs never arrive this way).
+      const validation = validatePipeline(request.document);
       if (!validation.ok || !validation.document) {
         const first = validation.problems[0];
         throw new PikflowError(
@@ -112,14 +113,28 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         });
         if (problems.length) throw new PikflowError('validation_failed', problems.map((p) => p.message).join('; '), { nodeId: problems[0]!.nodeId, field: 'type', problems });
       }
-      const inputs = parseRunInputs(validation, request.inputs, { allowPrivateUrls: simulator, maxImageBytes: config.maxDownloadBytes });
+      const inputs = parseRunInputs(validation, request.inputs, { maxImageBytes: config.maxDownloadBytes });
+      // An asset id that does not exist is the caller's mistake: say so now, not as a failed run later.
+      const missing: { field: string; nodeId: string; code: string; message: string }[] = [];
+      for (const spec of validation.inputs) {
+        if (spec.type !== 'image' && spec.type !== 'image[]') continue;
+        for (const value of [inputs[spec.name]].flat()) {
+          const ref = readImageReference(value, { maxImageBytes: config.maxDownloadBytes });
+          if (typeof ref === 'object' && ref.kind === 'asset' && !(await assets.get(ref.assetId))) {
+            missing.push({ field: spec.name, nodeId: spec.nodeId, code: 'unknown_asset', message: `${spec.name}: asset ${ref.assetId} does not exist (upload the image with POST /api/assets first)` });
+          }
+        }
+      }
+      if (missing.length) {
+        throw new PikflowError('invalid_input', `Invalid run input: ${missing.map((p) => p.message).join('; ')}`, { field: missing[0]!.field, nodeId: missing[0]!.nodeId, problems: missing });
+      }
       // Data URIs become assets now: the run row keeps a small asset id, and a non-image is a 415 at once.
       // Their rows are inserted with the run (one statement).
       const uploads: { asset: StoredAsset; row: AssetRow }[] = [];
       for (const spec of validation.inputs) {
         const value = inputs[spec.name];
         if (spec.type !== 'image' || typeof value !== 'string') continue;
-        const ref = readImageReference(value, { allowPrivateUrls: simulator, maxImageBytes: config.maxDownloadBytes });
+        const ref = readImageReference(value, { maxImageBytes: config.maxDownloadBytes });
         if (typeof ref === 'object' && ref.kind === 'data') {
           const upload = await assets.prepareUpload(Buffer.from(ref.base64, 'base64')).catch((error: unknown) => {
             if (error instanceof PikflowError) throw new PikflowError(error.code, `${spec.name}: ${error.message}`, { nodeId: spec.nodeId, field: spec.name });

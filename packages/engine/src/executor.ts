@@ -341,7 +341,7 @@ export class Executor {
         continue;
       }
       if (given.value === undefined) continue;
-      const ref = readImageReference(given.value, { maxImageBytes: this.config.maxDownloadBytes, allowPrivateUrls: this.config.mode === 'simulator' });
+      const ref = readImageReference(given.value, { maxImageBytes: this.config.maxDownloadBytes });
       if (typeof ref === 'string' || ref.kind !== 'asset') continue;
       const asset = uploads.get(ref.assetId) ?? (await this.deps.assets.get(ref.assetId).catch(() => null));
       if (asset) resolved.set(node.id, { [port.name]: assetRef(asset) });
@@ -412,8 +412,7 @@ export class Executor {
 
   /** An image run input: an asset id, a URL (downloaded after a public-address check) or a data URI. */
   private async resolveImageInput(value: unknown, ctx: NodeContext): Promise<StoredAsset> {
-    const simulator = this.config.mode === 'simulator';
-    const ref = readImageReference(value, { maxImageBytes: this.config.maxDownloadBytes, allowPrivateUrls: simulator });
+    const ref = readImageReference(value, { maxImageBytes: this.config.maxDownloadBytes });
     const field = String((ctx.node.params as Record<string, unknown>).name ?? ctx.node.id);
     if (typeof ref === 'string') throw new PikflowError('invalid_input', `${field}: ${ref}`, { nodeId: ctx.node.id, field });
     if (ref.kind === 'asset') {
@@ -424,7 +423,7 @@ export class Executor {
     const bytes =
       ref.kind === 'data'
         ? Buffer.from(ref.base64, 'base64')
-        : await downloadPublic(ref.url, this.config.maxDownloadBytes, simulator);
+        : await downloadPublic(ref.url, this.config.maxDownloadBytes, false);
     return this.deps.assets.putUpload(bytes, ref.kind === 'url' ? lastPathSegment(ref.url) : undefined);
   }
 

@@ -1,6 +1,5 @@
 import { PikflowError } from '@pikflow/catalog';
-import { parseRunInputs, readImageReference, validatePipeline, type RunView, type ValidationResult } from '@pikflow/pipeline';
-import type { ProblemDetail } from '@pikflow/catalog';
+import type { RunView } from '@pikflow/pipeline';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, idParams, runStatusSchema, runViewSchema, uuidParam } from '../schemas.ts';
@@ -46,22 +45,19 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { engine, pipelines } = app.services;
       const stored = await pipelines.getVersion(request.params.id, request.body.version);
-      const validation = validatePipeline(stored.document);
-      if (!validation.ok) {
-        throw new PikflowError(
-          'validation_failed',
-          `Version ${stored.version} of pipeline "${stored.name}" cannot run: ${validation.problems.map((p) => p.message).join('; ')}`,
-          { problems: validation.problems },
-        );
-      }
-      const inputs = parseRunInputs(validation, request.body.inputs, { maxImageBytes: config.limits.uploadBytes });
-      await assertAssetsExist(validation, inputs);
-      const { runId } = await engine.startRun({
-        pipelineId: stored.pipelineId,
-        pipelineVersionId: stored.versionId,
-        document: stored.document,
-        inputs,
-      });
+      // The engine validates the document and the inputs (one place); a draft version is named here.
+      const { runId } = await engine
+        .startRun({ pipelineId: stored.pipelineId, pipelineVersionId: stored.versionId, document: stored.document, inputs: request.body.inputs })
+        .catch((error: unknown) => {
+          if (error instanceof PikflowError && error.code === 'validation_failed' && error.problems) {
+            throw new PikflowError('validation_failed', `Version ${stored.version} of pipeline "${stored.name}" cannot run: ${error.problems.map((p) => p.message).join('; ')}`, {
+              nodeId: error.nodeId,
+              field: error.field,
+              problems: error.problems,
+            });
+          }
+          throw error;
+        });
       request.log.info({ runId, pipelineId: stored.pipelineId, version: stored.version }, 'run started');
       reply.header('location', `/api/runs/${runId}`);
       if (!request.query.wait) return reply.code(202).send({ runId });
@@ -121,33 +117,6 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       return view;
     },
   );
-
-  /** An asset id that does not exist is the caller's mistake: say so now, not as a failed run later. */
-  async function assertAssetsExist(validation: ValidationResult, inputs: Record<string, unknown>) {
-    const problems: ProblemDetail[] = [];
-    for (const spec of validation.inputs) {
-      if (spec.type !== 'image' && spec.type !== 'image[]') continue;
-      const values = Array.isArray(inputs[spec.name]) ? (inputs[spec.name] as unknown[]) : [inputs[spec.name]];
-      for (const value of values) {
-        const ref = readImageReference(value);
-        if (typeof ref === 'object' && ref.kind === 'asset' && !(await app.services.engine.assets.get(ref.assetId))) {
-          problems.push({
-            field: spec.name,
-            nodeId: spec.nodeId,
-            code: 'unknown_asset',
-            message: `${spec.name}: asset ${ref.assetId} does not exist (upload the image with POST /api/assets first)`,
-          });
-        }
-      }
-    }
-    if (problems.length) {
-      throw new PikflowError('invalid_input', `Invalid run input: ${problems.map((p) => p.message).join('; ')}`, {
-        field: problems[0]!.field,
-        nodeId: problems[0]!.nodeId,
-        problems,
-      });
-    }
-  }
 
   async function getRunOr404(runId: string): Promise<RunView> {
     const view = await app.services.engine.getRun(runId);
