@@ -32,8 +32,18 @@ function runTests(args) {
     stdio: 'inherit',
   });
   if (existsSync(report)) {
-    const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = JSON.parse(readFileSync(report, 'utf8'));
-    console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped`);
+    const { numPassedTests, numFailedTests, numPendingTests, numTodoTests, testResults = [] } = JSON.parse(readFileSync(report, 'utf8'));
+    // A file whose set-up failed reports its tests as skipped: they did not pass, so they count
+    // as failed here (a file that failed before declaring any test counts as one).
+    let notRun = 0;
+    for (const file of testResults) {
+      if (file.status !== 'failed') continue;
+      const unrun = (file.assertionResults ?? []).filter((t) => t.status !== 'passed' && t.status !== 'failed').length;
+      notRun += unrun || ((file.assertionResults ?? []).length ? 0 : 1);
+    }
+    const failed = numFailedTests + notRun;
+    const skipped = Math.max(0, numPendingTests + numTodoTests - notRun);
+    console.log(`\ntests: ${numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
   }
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
