@@ -2,7 +2,8 @@
  * The executor's transactions. On PostgreSQL, where every round trip costs a socket write and
  * a wake-up on both sides, BEGIN travels with the first statement and COMMIT with the last
  * (simple-protocol batches, the executor's own statements with their parameters inlined as
- * escaped literals); pg-boss's and drizzle's statements go through as they are. On PGlite
+ * escaped literals), and so do pg-boss's job inserts (deferred: nothing reads their result);
+ * pg-boss's other statements and drizzle's go through as they are. On PGlite
  * (in-process, no round trips) it is a plain drizzle transaction.
  */
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -33,16 +34,13 @@ export function inlineParams(client: { escapeLiteral(s: string): string }, text:
 }
 
 /**
- * A transaction whose last statement (if any) the body returns, so it can travel with COMMIT.
- * On PostgreSQL, where every round trip costs a socket write and a wake-up on both sides,
- * BEGIN travels with the first statement and COMMIT with the last (simple-protocol batches,
- * their parameters inlined as escaped literals); pg-boss's own statements go as they are.
- * On PGlite (in-process, no round trips) it is a plain drizzle transaction.
+ * A transaction whose last statement (if any) the body returns, so it can travel with COMMIT
+ * together with whatever the body deferred (`raw.defer`, PostgreSQL only).
  */
 export async function batchedTransaction<T>(
-handle: DbHandle,
-db: Db,
-body: (raw: RawClient, db: () => Db) => Promise<{ value: T; last?: { text: string; values: unknown[] } }>,
+  handle: DbHandle,
+  db: Db,
+  body: (raw: RawClient, db: () => Db) => Promise<{ value: T; last?: { text: string; values: unknown[] } }>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
   if (handle.kind !== 'postgres') {
     return db.transaction(async (dtx) => {
@@ -53,6 +51,11 @@ body: (raw: RawClient, db: () => Db) => Promise<{ value: T; last?: { text: strin
   }
   const client = await handle.pool!.connect();
   let began = false;
+  // Writes whose results nobody reads (pg-boss job inserts): they travel with the last statement and COMMIT.
+  const deferred: string[] = [];
+  const defer = (text: string, values: unknown[]) => {
+    deferred.push(inlineParams(client, text, values));
+  };
   const begin = async () => {
     if (began) return;
     began = true;
@@ -89,15 +92,17 @@ body: (raw: RawClient, db: () => Db) => Promise<{ value: T; last?: { text: strin
       { schema: dbSchema },
     ) as unknown as Db);
   try {
-    const { value, last } = await body({ query: (text, values) => (isOwnStatement(text) ? raw.query(text, values) : plain.query(text, values)) }, getDb);
+    const { value, last } = await body(
+      { query: (text, values) => (isOwnStatement(text) ? raw.query(text, values) : plain.query(text, values)), defer },
+      getDb,
+    );
     let lastRows: unknown[] = [];
-    if (last) {
-      const sql = inlineParams(client, last.text, last.values);
-      if (began) lastRows = (await batch(`${sql}; COMMIT`))[0]!.rows;
-      else {
-        began = true;
-        lastRows = (await batch(`BEGIN; ${sql}; COMMIT`))[1]!.rows;
-      }
+    const tail = [...(last ? [inlineParams(client, last.text, last.values)] : []), ...deferred, 'COMMIT'].join('; ');
+    if (last || deferred.length) {
+      const head = began ? '' : 'BEGIN; ';
+      began = true; // from here a failure leaves a transaction to roll back
+      const results = await batch(head + tail);
+      if (last) lastRows = results[head ? 1 : 0]!.rows;
     } else if (began) await client.query('COMMIT');
     client.release();
     return { value, lastRows };

@@ -9,6 +9,7 @@
  * timer to wake them when the job comes due: pg-boss's polling remains the
  * safety net (and what other processes rely on) but a run does not wait for it.
  */
+import { randomUUID } from 'node:crypto';
 import { PgBoss, fromPglite, type Db as BossDb, type Job } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { DbHandle } from '@pikflow/db';
@@ -29,6 +30,11 @@ export interface NodeJobData {
 /** A transaction's raw client: pg's PoolClient or PGlite's Transaction (both `query(text, values) → {rows}`). */
 export interface RawClient {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /**
+   * A write whose result the caller does not need, sent with the transaction's last statement
+   * and COMMIT instead of costing a round trip of its own (see batchedTransaction).
+   */
+  defer?(text: string, values: unknown[]): void;
 }
 
 export interface WorkerOptions {
@@ -100,10 +106,22 @@ export class JobQueue {
     this.workerIds.set(queue, ids);
   }
 
-  /** Inserts a job inside the caller's transaction. Call `wake` after the commit. */
+  /**
+   * Inserts a job inside the caller's transaction. Call `wake` after the commit. When the
+   * transaction can defer writes, pg-boss's own insert statement travels with its COMMIT: the
+   * job id is chosen here, so pg-boss needs nothing back from it.
+   */
   async send(tx: RawClient, queue: QueueName, data: NodeJobData, delayMs = 0): Promise<void> {
-    const db: BossDb = { executeSql: (text, values) => tx.query(text, values) as Promise<{ rows: any[] }> };
-    await this.boss.send(queue, data, { db, ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
+    const id = randomUUID();
+    const db: BossDb = tx.defer
+      ? {
+          executeSql: async (text, values) => {
+            tx.defer!(text, values ?? []);
+            return { rows: [{ id }] };
+          },
+        }
+      : { executeSql: (text, values) => tx.query(text, values) as Promise<{ rows: any[] }> };
+    await this.boss.send(queue, data, { db, id, ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
   }
 
   /** Wakes this process's workers of `queue` now or when a delayed job comes due. */
