@@ -89,6 +89,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       started = false;
       await jobs.stop();
       await events.stop();
+      await client.close();
     },
 
     async startRun(request: StartRunRequest) {

@@ -13,7 +13,13 @@
  *
  * The API key is sent only to the Freepik base URL and is never logged: requests are
  * logged as {method, path, status, ms} summaries.
+ *
+ * Transport: undici's `request` over one keep-alive Agent, not the global fetch: fetch's
+ * WHATWG streams and Request/Response objects cost several times the CPU per request, and
+ * the engine makes about eight requests per run.
  */
+import { randomUUID } from 'node:crypto';
+import { Agent, interceptors, request as httpRequest, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { PikflowError, type BinaryFile, type HttpRequest } from '@pikflow/catalog';
 
@@ -47,6 +53,8 @@ export interface ClientStats {
   downloads: number;
 }
 
+type HttpResponse = Dispatcher.ResponseData;
+
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
 
 export class FreepikClient {
@@ -55,6 +63,10 @@ export class FreepikClient {
   private readonly readTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxWaitMs: number;
+  /** Keep-alive connections to Freepik, the file service and result hosts. */
+  private agent = newAgent();
+  /** The same, following redirects (result downloads may be redirected to a CDN). */
+  private following = this.agent.compose(interceptors.redirect({ maxRedirections: 3 }));
 
   constructor(private readonly options: ClientOptions) {
     this.submitTimeoutMs = options.submitTimeoutMs ?? 60_000;
@@ -69,14 +81,16 @@ export class FreepikClient {
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       const timeout = deadline(this.submitTimeoutMs);
-      let response: Response;
+      let response: HttpResponse;
       try {
         this.stats.submissions++;
-        response = await fetch(url, {
+        const { body, contentType } = encodeBody(request);
+        response = await httpRequest(url, {
           method: request.method,
-          headers: this.headers(service, request),
-          body: encodeBody(request),
+          headers: { ...this.headers(service), ...(contentType ? { 'content-type': contentType } : {}) },
+          body,
           signal: timeout.signal,
+          dispatcher: this.agent,
         });
       } catch (error) {
         timeout.clear();
@@ -92,20 +106,21 @@ export class FreepikClient {
         return { kind: 'ambiguous', reason: code && NOT_SENT_CODES.has(code) ? `could not connect (${code})` : `the response was lost (${code ?? describeError(error)})` };
       }
       const body = await readBody(response).finally(timeout.clear);
-      log.debug({ method: request.method, path: request.path, status: response.status, ms: Date.now() - started }, 'submit');
-      if (response.ok) return { kind: 'accepted', status: response.status, body };
-      if ((response.status === 429 || response.status === 503) && attempt < this.maxAttempts) {
+      const status = response.statusCode;
+      log.debug({ method: request.method, path: request.path, status, ms: Date.now() - started }, 'submit');
+      if (status >= 200 && status < 300) return { kind: 'accepted', status, body };
+      if ((status === 429 || status === 503) && attempt < this.maxAttempts) {
         // A 429/503 answer means the request was refused before any task existed.
-        const wait = response.status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs);
-        log.info({ path: request.path, status: response.status, attempt, waitMs: wait }, 'submit refused for now; retrying');
+        const wait = status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs);
+        log.info({ path: request.path, status, attempt, waitMs: wait }, 'submit refused for now; retrying');
         this.stats.submitRetries++;
         await sleep(wait);
         continue;
       }
-      if (response.status === 500 || response.status === 502 || response.status === 504) {
-        return { kind: 'ambiguous', reason: `Freepik answered ${response.status} (${messageOf(body) ?? 'no message'})` };
+      if (status === 500 || status === 502 || status === 504) {
+        return { kind: 'ambiguous', reason: `Freepik answered ${status} (${messageOf(body) ?? 'no message'})` };
       }
-      return { kind: 'rejected', status: response.status, message: messageOf(body) ?? `HTTP ${response.status}`, body };
+      return { kind: 'rejected', status, message: messageOf(body) ?? `HTTP ${status}`, body };
     }
   }
 
@@ -116,10 +131,10 @@ export class FreepikClient {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (kind === 'status') this.stats.statusRequests++;
       else this.stats.listRequests++;
-      let response: Response;
+      let response: HttpResponse;
       const timeout = deadline(this.readTimeoutMs);
       try {
-        response = await fetch(url, { headers: this.headers(service), signal: timeout.signal });
+        response = await httpRequest(url, { headers: this.headers(service), signal: timeout.signal, dispatcher: this.agent });
       } catch (error) {
         timeout.clear();
         lastProblem = errorCode(error) ?? describeError(error);
@@ -128,13 +143,14 @@ export class FreepikClient {
         continue;
       }
       const body = await readBody(response).finally(timeout.clear);
-      if (response.ok) return body;
-      lastProblem = `HTTP ${response.status}${messageOf(body) ? `: ${messageOf(body)}` : ''}`;
-      if (response.status === 429) {
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) return body;
+      lastProblem = `HTTP ${status}${messageOf(body) ? `: ${messageOf(body)}` : ''}`;
+      if (status === 429) {
         await sleep(retryAfterMs(response, this.maxWaitMs));
         continue;
       }
-      if (response.status >= 500) {
+      if (status >= 500) {
         await sleep(backoff(attempt, this.maxWaitMs));
         continue;
       }
@@ -154,23 +170,24 @@ export class FreepikClient {
       this.stats.downloads++;
       const timeout = deadline(this.readTimeoutMs * 2);
       try {
-        const response = await fetch(url, { signal: timeout.signal, redirect: 'follow' });
-        if (!response.ok) {
-          lastProblem = `HTTP ${response.status}`;
-          await response.body?.cancel();
-          if (response.status === 429 || response.status >= 500) {
-            await sleep(response.status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs));
+        const response = await httpRequest(url, { signal: timeout.signal, dispatcher: this.following });
+        const status = response.statusCode;
+        if (status < 200 || status >= 300) {
+          lastProblem = `HTTP ${status}`;
+          await response.body.dump();
+          if (status === 429 || status >= 500) {
+            await sleep(status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs));
             continue;
           }
           throw new PikflowError('upstream_error', `downloading ${redactUrl(url)} failed: ${lastProblem}`);
         }
-        const declared = Number(response.headers.get('content-length') ?? NaN);
+        const declared = Number(header(response, 'content-length') ?? NaN);
         if (Number.isFinite(declared) && declared > maxBytes) {
-          await response.body?.cancel();
+          response.body.destroy();
           throw new PikflowError('payload_too_large', `${redactUrl(url)} is ${declared} bytes; the limit is ${maxBytes}`);
         }
         const bytes = await readLimited(response, maxBytes, url);
-        return { bytes, contentType: response.headers.get('content-type') ?? undefined };
+        return { bytes, contentType: header(response, 'content-type') };
       } catch (error) {
         if (error instanceof PikflowError) throw error;
         lastProblem = errorCode(error) ?? describeError(error);
@@ -190,39 +207,67 @@ export class FreepikClient {
     return url.toString();
   }
 
-  private headers(service: Service, request?: HttpRequest): Record<string, string> {
+  private headers(service: Service): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (service === 'freepik') headers['x-freepik-api-key'] = this.options.apiKey || 'simulator';
-    if (request?.body && (request.encoding ?? 'json') === 'json') headers['content-type'] = 'application/json';
-    if (request?.encoding === 'form') headers['content-type'] = 'application/x-www-form-urlencoded';
     return headers;
+  }
+
+  /** Closes the keep-alive connections (engine stop); a later request opens new ones. */
+  async close(): Promise<void> {
+    const old = this.agent;
+    this.agent = newAgent();
+    this.following = this.agent.compose(interceptors.redirect({ maxRedirections: 3 }));
+    await old.close();
   }
 }
 
-function encodeBody(request: HttpRequest): string | URLSearchParams | FormData | undefined {
-  if (!request.body || request.method === 'GET') return undefined;
+function newAgent(): Agent {
+  return new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+}
+
+/** The request body in its wire encoding, with its content type. */
+export function encodeBody(request: HttpRequest): { body?: string | Buffer; contentType?: string } {
+  if (!request.body || request.method === 'GET') return {};
   const encoding = request.encoding ?? 'json';
-  if (encoding === 'json') return JSON.stringify(request.body);
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  if (encoding === 'json') return { body: JSON.stringify(request.body), contentType: 'application/json' };
   if (encoding === 'form') {
     const form = new URLSearchParams();
-    for (const [k, v] of Object.entries(request.body)) if (v !== undefined) form.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-    return form;
+    for (const [k, v] of Object.entries(request.body)) if (v !== undefined) form.set(k, text(v));
+    return { body: form.toString(), contentType: 'application/x-www-form-urlencoded' };
   }
-  const form = new FormData();
+  // multipart/form-data (RFC 7578), built in one buffer: the parts are small fields and one image.
+  const boundary = `----pikflow-${randomUUID()}`;
+  const quoted = (s: string) => s.replace(/[\r\n"]/g, (c) => encodeURIComponent(c));
+  const parts: Buffer[] = [];
   for (const [k, v] of Object.entries(request.body)) {
     if (v === undefined) continue;
-    if (isBinaryFile(v)) form.append(k, new Blob([v.data], { type: v.contentType }), v.filename);
-    else form.append(k, typeof v === 'string' ? v : JSON.stringify(v));
+    if (isBinaryFile(v)) {
+      parts.push(
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(k)}"; filename="${quoted(v.filename)}"\r\nContent-Type: ${v.contentType}\r\n\r\n`),
+        Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength),
+        Buffer.from('\r\n'),
+      );
+    } else {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(k)}"\r\n\r\n${text(v)}\r\n`));
+    }
   }
-  return form;
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function header(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 export function isBinaryFile(v: unknown): v is BinaryFile {
   return typeof v === 'object' && v !== null && (v as BinaryFile).kind === 'file' && (v as BinaryFile).data instanceof Uint8Array;
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
+async function readBody(response: HttpResponse): Promise<unknown> {
+  const text = await response.body.text();
   if (!text) return null;
   try {
     return JSON.parse(text);
@@ -244,13 +289,13 @@ export function messageOf(body: unknown): string | undefined {
   return [text, details].filter(Boolean).join(' — ') || undefined;
 }
 
-function retryAfterMs(response: Response, cap: number): number {
-  const header = response.headers.get('retry-after');
+function retryAfterMs(response: HttpResponse, cap: number): number {
+  const retryAfter = header(response, 'retry-after');
   let ms = 1_000;
-  if (header) {
-    const seconds = Number(header);
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
     if (Number.isFinite(seconds)) ms = seconds * 1000;
-    else if (!Number.isNaN(Date.parse(header))) ms = Date.parse(header) - Date.now();
+    else if (!Number.isNaN(Date.parse(retryAfter))) ms = Date.parse(retryAfter) - Date.now();
   }
   // A little jitter so a crowd of runs does not come back in the same millisecond.
   return Math.min(cap, Math.max(50, ms)) + Math.random() * 100;
@@ -287,16 +332,18 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function readLimited(response: Response, maxBytes: number, url: string): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
+async function readLimited(response: HttpResponse, maxBytes: number, url: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  if (!response.body) return Buffer.alloc(0);
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
-    if (size > maxBytes) throw new PikflowError('payload_too_large', `${redactUrl(url)} is larger than ${maxBytes} bytes`);
+    if (size > maxBytes) {
+      response.body.destroy();
+      throw new PikflowError('payload_too_large', `${redactUrl(url)} is larger than ${maxBytes} bytes`);
+    }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return Buffer.concat(chunks, size);
 }
 
 export function decodeDataUri(uri: string, maxBytes: number): { bytes: Buffer; contentType?: string } {
