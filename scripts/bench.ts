@@ -6,19 +6,21 @@
  * PostgreSQL. For task latency 0 and 2000 ms and N = 1, 50, 200 concurrent runs of
  * input → Gemini → Precision V2 → file upload → outputs it prints: wall time, runs/s,
  * p50/p95 run latency, engine CPU ms per run, peak RSS, status requests per task and
- * submissions per task (must be exactly 1). Then 1,000 concurrent runs at 10 s latency.
+ * submissions per task (must be exactly 1), and, to show where the rest of the machine goes,
+ * the simulator's and PostgreSQL's CPU per run. Then 1,000 concurrent runs at 10 s latency.
  *
  * Options: --quick (skip the 1,000-run scenario), --big-only (only that one), --only=pglite|postgres,
  * --only=<db>:<latency ms>:<N> (one scenario, e.g. `--only=postgres:0:200`, for `node --cpu-prof`),
  * --queries (PostgreSQL: count the SQL round trips this process makes, per run, by statement).
  * Environment knobs for tuning experiments: BENCH_BATCH / BENCH_CONC (pg-boss batch size and
- * fetch loops per queue; default 50 / 2), BENCH_POOL (pg pool size; default createDb's).
+ * fetch loops per queue; default 50 / 2), BENCH_POOL (pg pool size; default createDb's),
+ * BENCH_SIM_NODE_ARGS (node flags for the simulator process, e.g. to profile it).
  * Poll settings: latency 0 rows use a 0 ms first check (the engine's own overhead is what
  * is measured); other rows use the engine defaults (first check 2 s, ×1.5, max 8 s).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +68,9 @@ interface SimProcess {
 }
 
 async function startSim(): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/freepik-sim/src/main.ts')], {
+  // BENCH_SIM_NODE_ARGS: extra node flags for the simulator (e.g. `--cpu-prof --cpu-prof-dir=/tmp/sim-prof`).
+  const extra = (process.env.BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(root, 'packages/freepik-sim/src/main.ts')], {
     cwd: root,
     env: { ...process.env, SIM_PORT: '0', LOG_LEVEL: 'warn', SIM_WEBHOOK_SECRET: 'bench-secret' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -123,6 +127,38 @@ function printQueries(n: number): void {
 }
 
 // ---------------------------------------------------------------------------------------
+// CPU of the other processes on the machine (Linux /proc): the simulator and PostgreSQL's
+// server processes. The engine's own CPU comes from process.cpuUsage().
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+function postgresCpuMs(): number {
+  let total = 0;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------
 // One scenario.
 
 interface Row {
@@ -134,6 +170,9 @@ interface Row {
   p50: number;
   p95: number;
   cpuPerRun: number;
+  /** The simulator's and PostgreSQL's CPU per run (NaN where not measured). */
+  simCpuPerRun: number;
+  dbCpuPerRun: number;
   peakRssMb: number;
   statusPerTask: number;
   submissionsPerTask: number;
@@ -176,13 +215,18 @@ async function scenario(
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
       }, 25);
       queryCounts.clear();
+      const sim0 = processCpuMs(sim.child.pid!);
+      const db0 = kind === 'postgres' ? postgresCpuMs() : NaN;
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const ids = await runBatch(engine, handle, n, photo);
       const wallMs = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
+      const simCpu = processCpuMs(sim.child.pid!) - sim0;
+      const dbCpu = kind === 'postgres' ? postgresCpuMs() - db0 : NaN;
       clearInterval(sampler);
       printQueries(n);
+      if (countQueries) console.log(`CPU: user ${(cpu.user / 1000 / n).toFixed(2)} ms/run, system ${(cpu.system / 1000 / n).toFixed(2)} ms/run`);
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
       const finished = await handle.db
@@ -207,6 +251,8 @@ async function scenario(
         p50: quantile(latencies, 0.5),
         p95: quantile(latencies, 0.95),
         cpuPerRun: (cpu.user + cpu.system) / 1000 / n,
+        simCpuPerRun: simCpu / n,
+        dbCpuPerRun: dbCpu / n,
         peakRssMb: peakRss / 1024 / 1024,
         statusPerTask: polls / Math.max(1, taskCount),
         submissionsPerTask: submissions / Math.max(1, taskCount),
@@ -242,11 +288,12 @@ async function runBatch(engine: ReturnType<typeof createEngine>, handle: DbHandl
   }
 }
 
-const HEADER = '| db | latency | N | wall s | runs/s | p50 s | p95 s | CPU ms/run | peak RSS MB | status req/task | submissions/task | ok |';
+const HEADER =
+  '| db | latency | N | wall s | runs/s | p50 s | p95 s | engine CPU ms/run | peak RSS MB | status req/task | submissions/task | ok | simulator CPU ms/run | PostgreSQL CPU ms/run |';
 function printRow(r: Row): void {
   const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   console.log(
-    `| ${r.db} | ${r.latencyMs} ms | ${r.n} | ${f(r.wallMs / 1000)} | ${f(r.runsPerSec, 1)} | ${f(r.p50 / 1000)} | ${f(r.p95 / 1000)} | ${f(r.cpuPerRun, 1)} | ${f(r.peakRssMb, 0)} | ${f(r.statusPerTask)} | ${f(r.submissionsPerTask)} | ${r.succeeded}/${r.n} |`,
+    `| ${r.db} | ${r.latencyMs} ms | ${r.n} | ${f(r.wallMs / 1000)} | ${f(r.runsPerSec, 1)} | ${f(r.p50 / 1000)} | ${f(r.p95 / 1000)} | ${f(r.cpuPerRun, 1)} | ${f(r.peakRssMb, 0)} | ${f(r.statusPerTask)} | ${f(r.submissionsPerTask)} | ${r.succeeded}/${r.n} | ${f(r.simCpuPerRun, 1)} | ${f(r.dbCpuPerRun, 1)} |`,
   );
 }
 
@@ -272,7 +319,7 @@ async function main(): Promise<void> {
   const sim = await startSim();
   console.log(`simulator: ${sim.url} (separate process); pipeline: input → Gemini → Precision V2 ×2 → file upload → output; 32×24 PNG input\n`);
   console.log(HEADER);
-  console.log('|' + ' --- |'.repeat(12));
+  console.log('|' + ' --- |'.repeat(14));
   const all: Row[] = [];
   try {
     if (args.has('--big-only')) {
