@@ -29,7 +29,8 @@
  * imply them; everything else a transaction writes (node runs, the run, re-hosted asset rows,
  * events with the cross-process NOTIFY) is one statement, and events are published
  * in-process after commit. On PostgreSQL BEGIN and COMMIT travel with the first and last
- * statements (see transaction()): a run at latency 0 costs about 20 round trips in all.
+ * statements and pg-boss's job inserts travel with COMMIT (see transaction()): a run at latency 0
+ * costs about 13 round trips in all.
  *
  * Cost, not state: a job's handler in the process that created the job starts from the node
  * runs as that transaction committed them (a hand-off, see Handoff) instead of reading them
@@ -109,8 +110,6 @@ interface Tx {
   raw: RawClient;
   runId: string;
   event(type: RunEventType, nodeId?: string, data?: Record<string, unknown>): void;
-  /** Events a statement of this transaction already inserted: published after commit. */
-  inserted(events: RunEvent[]): void;
   job(queue: QueueName, nodeId: string, delayMs?: number): void;
   /** A node run's new status (and what comes with it): written with the events in one statement before commit. */
   writeNode(change: NodeChange): void;
@@ -258,7 +257,6 @@ export class Executor {
       raw: this.autocommit(),
       runId,
       event: (type, nodeId, data) => events.push({ type, nodeId, data }),
-      inserted: () => {},
       job: (queue, nodeId, delayMs = 0) => jobs.push({ queue, nodeId, delayMs }),
       // The rows are inserted as advance leaves them in memory.
       writeNode: () => {},
@@ -503,29 +501,29 @@ export class Executor {
   private async journalTask(ctx: NodeContext, taskId: string, checkDelayMs: number | null): Promise<void> {
     const { row, node, run } = ctx;
     ctx.log = ctx.log.child({ taskId });
-    await this.inRunTx(run.id, async (tx) => {
-      // The task id is kept even when the run was cancelled meanwhile: it was paid for.
-      // The journal write and its event are one statement; the check job commits with them.
-      const journaled = await this.updateWithEvent(
-        tx.raw,
-        `UPDATE node_runs SET task_id = $2, submit_state = 'submitted', submitted_at = now(),
-           status = CASE WHEN status = 'running' THEN 'submitted' ELSE status END, next_poll_at = $3::timestamptz
-         WHERE id = $1 RETURNING status`,
-        [row.id, taskId, checkDelayMs === null ? null : new Date(Date.now() + checkDelayMs).toISOString()],
-        run.id,
-        { type: 'node.submitted', nodeId: node.id, data: { taskId } },
-        `status = 'submitted'`,
-      );
-      tx.inserted(journaled.events);
-      row.taskId = taskId;
-      row.submitState = 'submitted';
-      row.status = 'submitted';
-      row.submittedAt = new Date();
-      if (journaled.events.length && checkDelayMs !== null) {
-        tx.job(QUEUES.check, node.id, checkDelayMs);
-        if (checkDelayMs <= HANDOFF_MAX_DELAY_MS) tx.handoff([...ctx.byNode.values()]);
-      }
+    // The task id is kept even when the run was cancelled meanwhile: it was paid for. The journal
+    // write and its event are one statement, and the check job commits with them (on PostgreSQL in
+    // the same round trip). A check that finds its node cancelled does nothing.
+    const journal = this.updateWithEventStatement(
+      `UPDATE node_runs SET task_id = $2, submit_state = 'submitted', submitted_at = now(),
+         status = CASE WHEN status = 'running' THEN 'submitted' ELSE status END, next_poll_at = $3::timestamptz
+       WHERE id = $1 RETURNING status`,
+      [row.id, taskId, checkDelayMs === null ? null : new Date(Date.now() + checkDelayMs).toISOString()],
+      run.id,
+      { type: 'node.submitted', nodeId: node.id, data: { taskId } },
+      `status = 'submitted'`,
+    );
+    const { lastRows } = await this.transaction(async (raw) => {
+      if (checkDelayMs !== null) await this.deps.jobs.send(raw, QUEUES.check, { runId: run.id, nodeId: node.id }, checkDelayMs);
+      return { value: undefined, last: journal };
     });
+    const journaled = this.readUpdateWithEvent(lastRows);
+    Object.assign(row, { taskId, submitState: 'submitted', status: 'submitted', submittedAt: new Date() });
+    this.deps.events.publish(run.id, journaled.events);
+    if (checkDelayMs === null) return;
+    const job = { queue: QUEUES.check, nodeId: node.id, delayMs: checkDelayMs };
+    if (journaled.events.length && checkDelayMs <= HANDOFF_MAX_DELAY_MS) this.handOff(run.id, [...ctx.byNode.values()], [job]);
+    this.deps.jobs.wake(job.queue, job.delayMs);
   }
 
   private async journalNoTask(nodeRunId: string): Promise<void> {
@@ -597,26 +595,40 @@ export class Executor {
       if (!isPikflowError(error)) throw error;
       if (error.code === 'upstream_rejected') return this.failNode(ctx, { code: error.code, message: error.message });
       // Freepik keeps failing: try again later, the node timeout bounds it.
-      return this.scheduleCheck(ctx, execution, Math.min(remaining, this.nextCheckDelay(row.pollCount, execution)), undefined);
+      return this.scheduleCheck(ctx, Math.min(remaining, this.nextCheckDelay(row.pollCount, execution)), undefined);
     }
     if (task.status === 'COMPLETED') return this.completeFromTask(ctx, execution, task, 1);
     if (task.status === 'FAILED') return this.failNode(ctx, taskFailure(task), 1);
-    return this.scheduleCheck(ctx, execution, Math.min(remaining, this.nextCheckDelay(row.pollCount + 1, execution)), task.status);
+    return this.scheduleCheck(ctx, Math.min(remaining, this.nextCheckDelay(row.pollCount + 1, execution)), task.status);
   }
 
-  private async scheduleCheck(ctx: NodeContext, execution: HttpExecution<unknown>, delayMs: number, status: string | undefined): Promise<void> {
-    const { row, node } = ctx;
-    void execution;
-    await this.inRunTx(ctx.run.id, async (tx) => {
-      const updated = await tx.db
-        .update(nodeRuns)
-        .set({ pollCount: sql`${nodeRuns.pollCount} + ${status ? 1 : 0}`, nextPollAt: new Date(Date.now() + delayMs) })
-        .where(and(eq(nodeRuns.id, row.id), eq(nodeRuns.status, 'submitted')))
-        .returning({ pollCount: nodeRuns.pollCount });
-      if (!updated.length) return;
-      if (status) tx.event('node.progress', node.id, { status, pollCount: updated[0]!.pollCount });
-      tx.job(QUEUES.check, node.id, delayMs);
+  /**
+   * The next check, after a status read that found the task unfinished (`status`, counted and
+   * reported as progress) or that failed (no status). One statement and the job, one round trip
+   * on PostgreSQL; a check that comes due after the node finished (a webhook) does nothing.
+   */
+  private async scheduleCheck(ctx: NodeContext, delayMs: number, status: string | undefined): Promise<void> {
+    const { row, node, run } = ctx;
+    const statement = this.updateWithEventStatement(
+      `UPDATE node_runs SET poll_count = poll_count + $2, next_poll_at = $3::timestamptz WHERE id = $1 AND status = 'submitted' RETURNING poll_count`,
+      [row.id, status ? 1 : 0, new Date(Date.now() + delayMs).toISOString(), status ?? null],
+      run.id,
+      { type: 'node.progress', nodeId: node.id },
+      status ? undefined : 'false',
+      `jsonb_build_object('status', $4::text, 'pollCount', upd.poll_count)`,
+    );
+    const { lastRows } = await this.transaction(async (raw) => {
+      await this.deps.jobs.send(raw, QUEUES.check, { runId: run.id, nodeId: node.id }, delayMs);
+      return { value: undefined, last: statement };
     });
+    const result = this.readUpdateWithEvent(lastRows);
+    this.deps.events.publish(run.id, result.events);
+    const job = { queue: QUEUES.check, nodeId: node.id, delayMs };
+    if (result.updated && delayMs <= HANDOFF_MAX_DELAY_MS) {
+      row.pollCount += status ? 1 : 0;
+      this.handOff(run.id, [...ctx.byNode.values()], [job]);
+    }
+    this.deps.jobs.wake(job.queue, job.delayMs);
   }
 
   private firstCheckDelay(execution: HttpExecution<unknown>): number {
@@ -1026,15 +1038,32 @@ export class Executor {
     event: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> },
     when?: string,
   ): Promise<{ updated: boolean; events: RunEvent[] }> {
+    const { text, values: params } = this.updateWithEventStatement(update, values, runId, event, when);
+    const { rows } = await client.query(text, params);
+    return this.readUpdateWithEvent(rows);
+  }
+
+  /** `payload`: an SQL expression for the event's payload (over `upd`'s columns) instead of `event.data`. */
+  private updateWithEventStatement(
+    update: string,
+    values: unknown[],
+    runId: string,
+    event: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> },
+    when?: string,
+    payload?: string,
+  ): { text: string; values: unknown[] } {
     const n = values.length;
     const params = [...values, runId, event.type, event.nodeId ?? null, event.data === undefined ? null : JSON.stringify(event.data)];
-    const insert = `INSERT INTO run_events (run_id, type, node_id, payload) SELECT $${n + 1}::uuid, $${n + 2}, $${n + 3}, $${n + 4}::jsonb FROM upd${when ? ` WHERE ${when}` : ''} RETURNING id, run_id, type, node_id, payload, created_at`;
+    const insert = `INSERT INTO run_events (run_id, type, node_id, payload) SELECT $${n + 1}::uuid, $${n + 2}, $${n + 3}, ${payload ?? `$${n + 4}::jsonb`} FROM upd${when ? ` WHERE ${when}` : ''} RETURNING id, run_id, type, node_id, payload, created_at`;
     const postgres = this.deps.handle.kind === 'postgres';
     const notify = postgres
       ? `, notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', $${n + 1}::text || ':' || m) FROM (SELECT max(id) AS m FROM ins) x WHERE m IS NOT NULL)`
       : '';
     const text = `WITH upd AS (${update}), ins AS (${insert})${notify} SELECT (SELECT count(*) FROM upd) AS updated, ins.* FROM (SELECT 1) one LEFT JOIN ${postgres ? '(ins CROSS JOIN notified)' : 'ins'} ON true`;
-    const { rows } = await client.query(text, params);
+    return { text, values: params };
+  }
+
+  private readUpdateWithEvent(rows: unknown[]): { updated: boolean; events: RunEvent[] } {
     const typed = rows as (EventRow & { updated: number | string })[];
     const updated = Number(typed[0]?.updated ?? 0) > 0;
     return { updated, events: toRunEvents(typed.filter((r) => r.id !== null && r.id !== undefined)) };
@@ -1064,7 +1093,6 @@ export class Executor {
     const events: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> }[] = [];
     const jobs: { queue: QueueName; nodeId: string; delayMs: number }[] = [];
     let published: RunEvent[] = [];
-    const already: RunEvent[] = [];
     const nodeChanges = new Map<string, NodeChange>();
     const assetRows: AssetRow[] = [];
     let handoffRows: NodeRunRow[] | undefined;
@@ -1077,9 +1105,6 @@ export class Executor {
         raw,
         runId,
         event: (type, nodeId, data) => events.push({ type, nodeId, data }),
-        inserted: (list) => {
-          already.push(...list);
-        },
         job: (queue, nodeId, delayMs = 0) => jobs.push({ queue, nodeId, delayMs }),
         writeNode: (change) => nodeChanges.set(change.id, { ...nodeChanges.get(change.id), ...change }),
         writeRun: (change) => {
@@ -1096,7 +1121,7 @@ export class Executor {
       return { value, last };
     });
     if (events.length) published = toRunEvents(lastRows as EventRow[]);
-    this.deps.events.publish(runId, already.length ? [...already, ...published].sort((a, b) => a.id - b.id) : published);
+    this.deps.events.publish(runId, published);
     if (handoffRows && jobs.length) this.handOff(runId, handoffRows, jobs);
     for (const job of jobs) this.deps.jobs.wake(job.queue, job.delayMs);
     return result;
