@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,5 +56,30 @@ describe('PGlite data-folder lock', () => {
     writeFileSync(join(t.dataDir, 'pglite.lock'), dead);
     const handle = await createDb(t.options);
     await handle.close();
+  });
+});
+
+describe('new PGlite folders', () => {
+  const made: FreshDatabase[] = [];
+  afterEach(async () => {
+    for (const t of made.splice(0)) await t.drop();
+  });
+
+  it('are copies of one initialised template: independent databases, each migrated', async () => {
+    const a = await freshDatabase('pglite');
+    const b = await freshDatabase('pglite');
+    made.push(a, b);
+    const first = await createDb(a.options);
+    const second = await createDb(b.options);
+    try {
+      await first.db.insert(runs).values({ document: { nodes: [], edges: [] } });
+      expect(await first.db.select().from(runs)).toHaveLength(1);
+      expect(await second.db.select().from(runs)).toHaveLength(0);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+    // The template initdb made (once per PGlite build and settings) is in the OS temp folder.
+    expect(readdirSync(tmpdir()).some((name) => /^pikflow-pglite-template-[0-9a-f]{16}$/.test(name))).toBe(true);
   });
 });

@@ -14,11 +14,16 @@
  * Postgres they run under an advisory lock so several worker processes may start at once.
  * PGlite is a single-process database: the data folder is guarded by a lockfile holding
  * the owner's pid. A lock left by a dead process is taken over; a live owner makes
- * createDb throw PikflowError('database_locked') naming the folder and the pid.
+ * createDb throw PikflowError('database_locked') naming the folder and the pid. A new PGlite
+ * folder is a copy of a template that initdb made once, in a child process (see initPglite).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import { PikflowError } from '@pikflow/catalog';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -118,13 +123,7 @@ async function openPglite(options: CreateDbOptions): Promise<DbHandle> {
       import('drizzle-orm/pglite/migrator'),
     ]);
     const pgliteOptions = { dataDir: pgliteDir, postgresqlconf: [...PGLITE_DEFAULT_CONFIG, ...(options.pgliteConfig ?? [])] };
-    if (!existsSync(join(pgliteDir, 'PG_VERSION'))) {
-      // A new folder runs initdb, whose WASM memory (~450 MB) stays with the instance: initialise
-      // once, close, and reopen, so the process keeps only what a running database needs.
-      const first = new PGlite(pgliteOptions);
-      await first.waitReady;
-      await first.close();
-    }
+    if (!existsSync(join(pgliteDir, 'PG_VERSION'))) await initPglite(pgliteOptions);
     pglite = new PGlite(pgliteOptions);
     await pglite.waitReady;
     const db = drizzlePglite(pglite, { schema });
@@ -150,6 +149,58 @@ async function openPglite(options: CreateDbOptions): Promise<DbHandle> {
     await pglite?.close().catch(() => {});
     releaseLock(lockPath);
     throw e;
+  }
+}
+
+/**
+ * A new PGlite folder. initdb takes ~600 MB of WASM memory that a process keeps until some later
+ * garbage collection, and a few seconds: it runs once per PGlite build and configuration, in a
+ * short-lived child process, into a template folder in the OS temp folder; new folders are
+ * copies of it (a stopped PostgreSQL data folder can be copied).
+ */
+async function initPglite(options: { dataDir: string; postgresqlconf: string[] }): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const key = createHash('sha256').update(entry).update(String(statSync(entry).mtimeMs)).update(JSON.stringify(options.postgresqlconf)).digest('hex').slice(0, 16);
+  const template = join(tmpdir(), `pikflow-pglite-template-${key}`);
+  if (existsSync(join(template, 'PG_VERSION'))) {
+    cpSync(template, options.dataDir, { recursive: true });
+    return;
+  }
+  const building = `${template}.${process.pid}.${randomUUID()}`;
+  try {
+    await initPgliteInChild({ ...options, dataDir: building }, entry);
+    cpSync(building, options.dataDir, { recursive: true });
+    try {
+      renameSync(building, template);
+    } catch {
+      // Another process published its template first (or the temp folder is read-only): fine.
+    }
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+}
+
+/** Runs PGlite's initdb for `dataDir` in a child process (plain JS, PGlite imported from `entry`). */
+async function initPgliteInChild(options: { dataDir: string; postgresqlconf: string[] }, entryPath: string): Promise<void> {
+  const entry = pathToFileURL(entryPath).href;
+  const script = `const { PGlite } = await import(${JSON.stringify(entry)});
+const db = new PGlite(JSON.parse(process.env.PIKFLOW_PGLITE_OPTIONS));
+await db.waitReady;
+await db.close();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, PIKFLOW_PGLITE_OPTIONS: JSON.stringify(options), NODE_OPTIONS: '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  if (code !== 0 || !existsSync(join(options.dataDir, 'PG_VERSION'))) {
+    throw new PikflowError('unavailable', `initialising the embedded database in ${options.dataDir} failed (exit ${code}): ${stderr.trim()}`);
   }
 }
 
