@@ -226,7 +226,12 @@ async function scenario(
       const dbCpu = kind === 'postgres' ? postgresCpuMs() - db0 : NaN;
       clearInterval(sampler);
       printQueries(n);
-      if (countQueries) console.log(`CPU: user ${(cpu.user / 1000 / n).toFixed(2)} ms/run, system ${(cpu.system / 1000 / n).toFixed(2)} ms/run`);
+      if (countQueries) {
+        const m = process.memoryUsage();
+        const mb = (x: number) => `${Math.round(x / 1024 / 1024)} MB`;
+        console.log(`CPU: user ${(cpu.user / 1000 / n).toFixed(2)} ms/run, system ${(cpu.system / 1000 / n).toFixed(2)} ms/run`);
+        console.log(`memory now: rss ${mb(m.rss)}, JS heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)})`);
+      }
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
       const finished = await handle.db
