@@ -63,6 +63,31 @@ describe.each(DB_KINDS)('seed pipeline on %s', (kind) => {
     expect(replay.map((e) => e.id)).toEqual(events.map((e) => e.id));
   });
 
+  it('counts and reports each status check that finds the task unfinished, then schedules the next', async () => {
+    // Tasks take 800 ms and checks start after 100 ms: several checks find each task unfinished.
+    h.sim.configure({ latencyMs: 800 });
+    try {
+      const input = await smallPng(20, 20);
+      const events: RunEvent[] = [];
+      const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+      const unsubscribe = h.engine.subscribe(runId, 0, (e) => events.push(e));
+      const run = await h.engine.waitForRun(runId, 30_000);
+      await new Promise((r) => setTimeout(r, 50));
+      unsubscribe();
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+      for (const nodeId of ['restore', 'upscale']) {
+        const progress = events.filter((e) => e.type === 'node.progress' && e.nodeId === nodeId);
+        expect(progress.length, nodeId).toBeGreaterThan(0);
+        // One event per unfinished check, numbered; the node's count adds the check that found it done.
+        expect(progress.map((e) => e.data?.pollCount)).toEqual(progress.map((_, i) => i + 1));
+        for (const e of progress) expect(['CREATED', 'IN_PROGRESS']).toContain(e.data?.status);
+        expect(run.nodes.find((n) => n.nodeId === nodeId)!.pollCount).toBe(progress.length + 1);
+      }
+    } finally {
+      h.sim.configure({ latencyMs: 150 });
+    }
+  });
+
   it('lists runs newest first with a cursor', async () => {
     const input = await smallPng(20, 20);
     const ids: string[] = [];

@@ -1053,7 +1053,8 @@ export class Executor {
     payload?: string,
   ): { text: string; values: unknown[] } {
     const n = values.length;
-    const params = [...values, runId, event.type, event.nodeId ?? null, event.data === undefined ? null : JSON.stringify(event.data)];
+    // Every parameter must appear in the text: PGlite (extended protocol) cannot type an unused one.
+    const params = [...values, runId, event.type, event.nodeId ?? null, ...(payload ? [] : [event.data === undefined ? null : JSON.stringify(event.data)])];
     const insert = `INSERT INTO run_events (run_id, type, node_id, payload) SELECT $${n + 1}::uuid, $${n + 2}, $${n + 3}, ${payload ?? `$${n + 4}::jsonb`} FROM upd${when ? ` WHERE ${when}` : ''} RETURNING id, run_id, type, node_id, payload, created_at`;
     const postgres = this.deps.handle.kind === 'postgres';
     const notify = postgres
