@@ -98,7 +98,12 @@ export class JobQueue {
           // only this batch (pg-boss retries it); node-level failures never throw.
           const results = await Promise.allSettled(jobs.map((job) => handler(job.data, job)));
           const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-          if (failed) throw failed.reason;
+          if (failed) {
+            // pg-boss only records it on the job: say so, or a retried job is silent.
+            const reason = failed.reason as Error;
+            this.logger.warn({ queue, err: reason?.message ?? String(reason), ...jobs[results.indexOf(failed)]?.data }, 'job failed; pg-boss retries it');
+            throw reason;
+          }
         },
       );
       ids.push(id);
