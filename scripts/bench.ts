@@ -223,7 +223,7 @@ async function scenario(
     { DATA_DIR: dataDir },
     { mode: 'simulator', freepik: { baseUrl: sim.url, apiKey: 'bench' }, fileServiceUrl: sim.url, poll, nodeTimeoutMs: 10 * 60_000 },
   );
-  const engine = createEngine({ config, db: handle, logger: pino({ level: 'warn' }), workers: { batchSize: Number(process.env.BENCH_BATCH ?? 50), concurrency: Number(process.env.BENCH_CONC ?? 2) } });
+  const engine = createEngine({ config, db: handle, logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }), workers: { batchSize: Number(process.env.BENCH_BATCH ?? 50), concurrency: Number(process.env.BENCH_CONC ?? 2) } });
   await engine.start();
   await sim.configure({ latencyMs });
   const rows: Row[] = [];
