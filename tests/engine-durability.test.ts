@@ -1,7 +1,8 @@
 /**
  * Durability: an engine process killed with SIGKILL mid-run (right after a submission,
  * and while polling) is restarted; the run completes and the simulator saw exactly one
- * submission per node. Then: two worker processes on PostgreSQL share 50 runs.
+ * submission per node; then four kills in a row, each after a seeded random number of requests. Then: two worker
+ * processes on PostgreSQL share 50 runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, nodeRuns } from '@pikflow/db';
@@ -65,6 +66,90 @@ describe.each(DB_KINDS)('kill -9 on %s', (kind) => {
         for (const row of rows.filter((r) => r.nodeType.startsWith('freepik.'))) {
           expect(row.submitState).toBe('submitted');
           expect(row.attempt).toBe(1);
+        }
+      } finally {
+        await engine.stop();
+        await handle.close();
+      }
+    } finally {
+      await child.kill('SIGKILL');
+      await fresh.drop();
+    }
+  });
+});
+
+describe.each(DB_KINDS)('repeated kill -9 on %s', (kind) => {
+  it('3 runs, the process killed 4 times, each after a seeded random 1–5 of its requests: every run ends, no task is paid for twice', async () => {
+    sim.configure({ latencyMs: 1_000 });
+    sim.resetStats();
+    const fresh = await freshDatabase(kind);
+    const input = await smallPng(24, 16);
+    const apiKey = `kills-${kind}-${Math.random().toString(36).slice(2)}`;
+    const env = {
+      DATA_DIR: fresh.dataDir,
+      DATABASE_URL: fresh.databaseUrl ?? '',
+      SIM_URL: sim.url,
+      SIM_API_KEY: apiKey,
+      INPUT_DATA_URI: input.dataUri,
+      POLL_INITIAL_DELAY_MS: '200',
+      POLL_MAX_DELAY_MS: '400',
+    };
+    // A fixed seed per database: the same kill moments on every CI run.
+    let seed = kind === 'pglite' ? 17 : 29;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let child = spawnEngineChild({ ...env, START_RUNS: '3' });
+    try {
+      const runIds: string[] = [];
+      await until(() => {
+        runIds.splice(0, runIds.length, ...child.lines.filter((l) => typeof l.runId === 'string').map((l) => l.runId as string));
+        return runIds.length === 3;
+      }, 60_000);
+      // Each process is killed after a random number (1–5) of its own requests to Freepik, so the
+      // kills land all over the runs' lives: after a submission, mid-polling, between nodes.
+      const requests = () => Object.values(sim.stats().submissions).reduce((a, b) => a + b, 0) + Object.values(sim.stats().polls).reduce((a, b) => a + b, 0);
+      for (let kill = 0; kill < 4; kill++) {
+        if (kill > 0) {
+          child = spawnEngineChild(env);
+          await child.waitFor((l) => (l.ready ? true : undefined));
+        }
+        const target = requests() + 1 + Math.floor(random() * 5);
+        await until(() => requests() >= target, 5_000, 2).catch(() => {});
+        await child.kill('SIGKILL');
+      }
+
+      // Whatever was in flight, a last engine over the same database finishes every run.
+      const handle = await createDb(fresh.options);
+      const config = engineConfigFor(sim, fresh.dataDir, {
+        freepik: { baseUrl: sim.url, apiKey },
+        poll: { initialDelayMs: 200, factor: 1.5, maxDelayMs: 400 },
+        submitTimeoutMs: 2_000,
+      });
+      const engine = createEngine({ config, db: handle, logger: quietLogger(), workers: { pollingIntervalSeconds: 0.5 } });
+      await engine.start();
+      try {
+        const runs = await Promise.all(runIds.map((id) => engine.waitForRun(id, 60_000)));
+        for (const run of runs) {
+          if (run.status === 'succeeded') {
+            expect(typeof run.outputs!.stored_url).toBe('string');
+            continue;
+          }
+          // A kill inside a POST can leave a submission nobody can attribute: the node fails, naming
+          // itself, rather than paying for a second task.
+          expect(run.status).toBe('failed');
+          expect(run.error).toMatchObject({ code: 'ambiguous_submit', nodeId: expect.any(String) });
+        }
+        const rows = await handle.db.select().from(nodeRuns);
+        const freepikRows = rows.filter((r) => r.nodeType.startsWith('freepik.'));
+        for (const row of freepikRows) expect(row.attempt).toBeLessThanOrEqual(1);
+        // Never more than one task per node run.
+        const stats = sim.stats();
+        expect(stats.submissions[GEMINI] ?? 0).toBeLessThanOrEqual(3);
+        expect(stats.submissions[UPSCALE] ?? 0).toBeLessThanOrEqual(3);
+        const journaled = freepikRows.filter((r) => r.taskId);
+        expect(new Set(journaled.map((r) => r.taskId)).size).toBe(journaled.length);
+        // A run that succeeded did so on exactly one journaled task per Freepik node.
+        for (const run of runs.filter((r) => r.status === 'succeeded')) {
+          expect(freepikRows.filter((r) => r.runId === run.id && r.taskId)).toHaveLength(2);
         }
       } finally {
         await engine.stop();
