@@ -11,12 +11,22 @@ import { seedPipeline, smallPng, startHarness, type Harness } from './support/en
 
 const GEMINI_PATH = '/v1/ai/gemini-2-5-flash-image-preview';
 
-/** Forwards to the simulator; drops the client connection after the first Gemini POST was answered upstream. */
+/**
+ * Forwards to the simulator; drops the client connection after the first Gemini POST was
+ * answered upstream. `armPair()`: of the next two Gemini POSTs, the first is dropped before it
+ * reaches the simulator (no task) and the second after (a task nobody knows about).
+ */
 async function startLossyProxy(target: string) {
   let dropNext = true;
+  let dropBeforeNext = false;
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method === 'POST' && req.url === GEMINI_PATH && dropBeforeNext) {
+      dropBeforeNext = false;
+      req.socket.destroy(); // never forwarded: no task exists
+      return;
+    }
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
     const upstream = await fetch(target + req.url, {
       method: req.method,
@@ -35,6 +45,10 @@ async function startLossyProxy(target: string) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     arm: () => (dropNext = true),
+    armPair: () => {
+      dropBeforeNext = true;
+      dropNext = true;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -86,5 +100,21 @@ describe('lost submission answers', () => {
     expect(run.error!.message).toContain('not re-sent');
     expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 1);
     expect(run.nodes.find((n) => n.nodeId === 'upscale')!.status).toBe('skipped');
+  });
+
+  it("never adopts a task that another unresolved submission of the endpoint could own", async () => {
+    // Two runs at once: one POST never reaches Freepik, the other creates a task whose answer is
+    // lost. The list then holds one unclaimed task, and either run could be its owner.
+    proxy.armPair();
+    const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
+    const [a, b] = await Promise.all([smallPng(10, 10, 1), smallPng(10, 10, 2)]);
+    const started = await Promise.all([a, b].map((input) => h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } })));
+    const runs = await Promise.all(started.map(({ runId }) => h.engine.waitForRun(runId, 20_000)));
+    expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 1);
+    for (const run of runs) {
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatchObject({ code: 'ambiguous_submit', nodeId: 'restore' });
+      expect(run.nodes.find((n) => n.nodeId === 'restore')!.taskId).toBeFalsy();
+    }
   });
 });

@@ -42,7 +42,8 @@
  * executor POST for a node, and duplicated jobs (pg-boss retries, recovery) only ever
  * resume from the journal. A POST whose answer was lost is 'ambiguous': it is reconciled
  * through the endpoint's list route (adopt the one task of that endpoint, not journaled by
- * any node run, that appeared in the submit window), and otherwise the node fails with
+ * any node run, that appeared in the submit window, when no other node run of the endpoint
+ * has an unresolved submission that could own it), and otherwise the node fails with
  * `ambiguous_submit` — we would rather ask a human than pay for a second task. The file
  * service upload is keyed by the node run's idempotency key, so re-POSTing it is safe.
  *
@@ -54,7 +55,7 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import {
   PikflowError,
   getNode,
@@ -532,8 +533,10 @@ export class Executor {
 
   /**
    * A POST whose answer was lost. With a list route: adopt the single task of this endpoint
-   * that no node run has journaled (created in the submit window when the list says when);
-   * several or none → the node fails with ambiguous_submit rather than risk paying twice.
+   * that no node run has journaled (created in the submit window when the list says when),
+   * provided no other node run of the endpoint has an unresolved submission of its own (the
+   * task could be its); several, none or a rival → the node fails with ambiguous_submit rather
+   * than risk paying twice or taking another run's result.
    */
   private async reconcile(ctx: NodeContext, execution: HttpExecution<unknown>, reason: string): Promise<void> {
     const { node, row } = ctx;
@@ -550,8 +553,27 @@ export class Executor {
     } catch (error) {
       return fail(`listing its tasks failed (${(error as Error).message})`);
     }
-    const windowStart = (row.startedAt?.getTime() ?? 0) - 5_000;
+    const startedAt = row.startedAt?.getTime() ?? Date.now();
+    const windowStart = startedAt - 5_000;
     const candidates = listed.filter((t) => t.createdAt === undefined || t.createdAt >= windowStart);
+    // Another node run of this endpoint whose submission is just as unresolved may own the task we
+    // would find (its POST may have got through where ours did not): then no task can be told apart.
+    const window = this.submitWindowMs();
+    const undated = candidates.some((t) => t.createdAt === undefined);
+    const rival = await this.db
+      .select({ id: nodeRuns.id })
+      .from(nodeRuns)
+      .where(
+        and(
+          eq(nodeRuns.nodeType, node.type),
+          inArray(nodeRuns.submitState, ['submitting', 'ambiguous']),
+          isNull(nodeRuns.taskId),
+          ne(nodeRuns.id, row.id),
+          ...(undated ? [] : [gte(nodeRuns.startedAt, new Date(startedAt - window)), lte(nodeRuns.startedAt, new Date(startedAt + window))]),
+        ),
+      )
+      .limit(1);
+    if (rival.length) return fail('another submission to this endpoint is just as unresolved, so a task in the list could be either one’s');
     const known = candidates.length
       ? new Set(
           (await this.db.select({ taskId: nodeRuns.taskId }).from(nodeRuns).where(inArray(nodeRuns.taskId, candidates.map((c) => c.taskId)))).map(
