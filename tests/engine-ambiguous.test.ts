@@ -1,7 +1,8 @@
 /**
  * A submission whose answer is lost (the connection drops after Freepik created the
  * task) is never re-POSTed: the engine reconciles it through the endpoint's task list,
- * or fails the node with ambiguous_submit when the list cannot tell.
+ * or fails the node with ambiguous_submit when the list cannot tell — including when
+ * another node run's submission to the endpoint is just as unresolved and could own the task.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,7 +65,8 @@ describe('lost submission answers', () => {
     h = await startHarness({
       kind: 'pglite',
       existingSim: sim,
-      config: { freepik: { baseUrl: proxy.url, apiKey } },
+      // A short submit window: a rival's POST is given 2 s + 5 s to settle before a decision.
+      config: { freepik: { baseUrl: proxy.url, apiKey }, submitTimeoutMs: 2_000 },
     });
   });
   afterAll(async () => {
@@ -81,6 +83,20 @@ describe('lost submission answers', () => {
     expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(1);
     expect(h.engine.stats.listRequests).toBe(1);
     expect(run.nodes.find((n) => n.nodeId === 'restore')!.attempt).toBe(1);
+  });
+
+  it('adopts its own task when the other submissions of the endpoint resolve normally', async () => {
+    // Three runs at once; one answer is lost. The others journal their tasks (or are waited for
+    // while their POSTs may still be in flight), which leaves exactly one unclaimed task.
+    proxy.arm();
+    const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
+    const inputs = await Promise.all([1, 2, 3].map((seed) => smallPng(10, 10, seed)));
+    const started = await Promise.all(inputs.map((input) => h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } })));
+    const runs = await Promise.all(started.map(({ runId }) => h.engine.waitForRun(runId, 30_000)));
+    for (const run of runs) expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 3);
+    const taskIds = runs.map((run) => run.nodes.find((n) => n.nodeId === 'restore')!.taskId);
+    expect(new Set(taskIds).size).toBe(3);
   });
 
   it('fails the node with ambiguous_submit when the list cannot tell which task is ours', async () => {

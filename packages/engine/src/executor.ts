@@ -55,7 +55,7 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { and, eq, gte, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import {
   PikflowError,
   getNode,
@@ -539,13 +539,34 @@ export class Executor {
    * than risk paying twice or taking another run's result.
    */
   private async reconcile(ctx: NodeContext, execution: HttpExecution<unknown>, reason: string): Promise<void> {
-    const { node, row } = ctx;
+    const { node, row, run } = ctx;
     const fail = (detail: string) =>
       this.failNode(ctx, {
         code: 'ambiguous_submit',
         message: `${describeNode(node)}: the submission to Freepik may or may not have created a task (${reason}); ${detail}. It was not re-sent to avoid paying twice.`,
       });
     if (!execution.listPath || execution.service !== 'freepik') return fail('this endpoint has no task list to check');
+
+    // Rivals: other node runs of this endpoint whose submissions are unresolved too. Each may own
+    // the task we would find (its POST may have got through where ours did not).
+    const window = this.submitWindowMs();
+    const startedAt = row.startedAt?.getTime() ?? Date.now();
+    const rivals = await this.db
+      .select({ submitState: nodeRuns.submitState, startedAt: nodeRuns.startedAt })
+      .from(nodeRuns)
+      .where(and(eq(nodeRuns.nodeType, node.type), inArray(nodeRuns.submitState, ['submitting', 'ambiguous']), isNull(nodeRuns.taskId), ne(nodeRuns.id, row.id)))
+      .orderBy(desc(nodeRuns.startedAt))
+      .limit(100);
+    const near = rivals.filter((r) => Math.abs((r.startedAt?.getTime() ?? 0) - startedAt) <= window);
+    // A rival still within its own submit window may be waiting for its answer in a live process:
+    // decide once it has journaled its task (no longer a rival) or given up.
+    const inFlight = near.filter((r) => r.submitState === 'submitting' && (r.startedAt?.getTime() ?? 0) > Date.now() - window);
+    if (inFlight.length) {
+      const settles = Math.max(...inFlight.map((r) => r.startedAt!.getTime())) + window - Date.now() + 500;
+      if (row.submitState !== 'ambiguous') await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
+      return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, settles));
+    }
+
     let listed: { taskId: string; createdAt?: number }[];
     try {
       const body = await this.deps.client.getJson('freepik', execution.listPath, ctx.log, 'list');
@@ -553,27 +574,13 @@ export class Executor {
     } catch (error) {
       return fail(`listing its tasks failed (${(error as Error).message})`);
     }
-    const startedAt = row.startedAt?.getTime() ?? Date.now();
     const windowStart = startedAt - 5_000;
     const candidates = listed.filter((t) => t.createdAt === undefined || t.createdAt >= windowStart);
-    // Another node run of this endpoint whose submission is just as unresolved may own the task we
-    // would find (its POST may have got through where ours did not): then no task can be told apart.
-    const window = this.submitWindowMs();
+    // Undated tasks could be any rival's, however long ago it submitted.
     const undated = candidates.some((t) => t.createdAt === undefined);
-    const rival = await this.db
-      .select({ id: nodeRuns.id })
-      .from(nodeRuns)
-      .where(
-        and(
-          eq(nodeRuns.nodeType, node.type),
-          inArray(nodeRuns.submitState, ['submitting', 'ambiguous']),
-          isNull(nodeRuns.taskId),
-          ne(nodeRuns.id, row.id),
-          ...(undated ? [] : [gte(nodeRuns.startedAt, new Date(startedAt - window)), lte(nodeRuns.startedAt, new Date(startedAt + window))]),
-        ),
-      )
-      .limit(1);
-    if (rival.length) return fail('another submission to this endpoint is just as unresolved, so a task in the list could be either one’s');
+    if ((undated ? rivals : near).length) {
+      return fail('another submission to this endpoint is just as unresolved, so a task in the list could be either one’s');
+    }
     const known = candidates.length
       ? new Set(
           (await this.db.select({ taskId: nodeRuns.taskId }).from(nodeRuns).where(inArray(nodeRuns.taskId, candidates.map((c) => c.taskId)))).map(
