@@ -64,8 +64,9 @@ describe.each(DB_KINDS)('seed pipeline on %s', (kind) => {
   });
 
   it('counts and reports each status check that finds the task unfinished, then schedules the next', async () => {
-    // Tasks take 800 ms and checks start after 100 ms: several checks find each task unfinished.
-    h.sim.configure({ latencyMs: 800 });
+    // Tasks take 1.5 s and checks start after 100 ms: several checks find each task unfinished,
+    // even on a loaded machine.
+    h.sim.configure({ latencyMs: 1_500 });
     try {
       const input = await smallPng(20, 20);
       const events: RunEvent[] = [];
