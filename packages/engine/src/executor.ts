@@ -514,17 +514,10 @@ export class Executor {
       { type: 'node.submitted', nodeId: node.id, data: { taskId } },
       `status = 'submitted'`,
     );
-    const { lastRows } = await this.transaction(async (raw) => {
-      if (checkDelayMs !== null) await this.deps.jobs.send(raw, QUEUES.check, { runId: run.id, nodeId: node.id }, checkDelayMs);
-      return { value: undefined, last: journal };
+    await this.commitWithCheck(ctx, journal, checkDelayMs, (journaled) => {
+      Object.assign(row, { taskId, submitState: 'submitted', status: 'submitted', submittedAt: new Date() });
+      return journaled.events.length > 0;
     });
-    const journaled = this.readUpdateWithEvent(lastRows);
-    Object.assign(row, { taskId, submitState: 'submitted', status: 'submitted', submittedAt: new Date() });
-    this.deps.events.publish(run.id, journaled.events);
-    if (checkDelayMs === null) return;
-    const job = { queue: QUEUES.check, nodeId: node.id, delayMs: checkDelayMs };
-    if (journaled.events.length && checkDelayMs <= HANDOFF_MAX_DELAY_MS) this.handOff(run.id, [...ctx.byNode.values()], [job]);
-    this.deps.jobs.wake(job.queue, job.delayMs);
   }
 
   private async journalNoTask(nodeRunId: string): Promise<void> {
@@ -579,7 +572,7 @@ export class Executor {
     // Undated tasks could be any rival's, however long ago it submitted.
     const undated = candidates.some((t) => t.createdAt === undefined);
     if ((undated ? rivals : near).length) {
-      return fail('another submission to this endpoint is just as unresolved, so a task in the list could be either one’s');
+      return fail("another submission to this endpoint is just as unresolved, so a task in the list could be either one's");
     }
     const known = candidates.length
       ? new Set(
@@ -646,17 +639,35 @@ export class Executor {
       status ? undefined : 'false',
       `jsonb_build_object('status', $4::text, 'pollCount', upd.poll_count)`,
     );
+    await this.commitWithCheck(ctx, statement, delayMs, ({ updated }) => {
+      if (updated) row.pollCount += status ? 1 : 0;
+      return updated;
+    });
+  }
+
+  /**
+   * An updateWithEvent statement committed together with the node's next check job (when
+   * `checkDelayMs` is given): one round trip on PostgreSQL. Then its event is published,
+   * `committed` brings the in-memory row up to date and says whether the row changed as
+   * intended (only then is it handed off to a check due soon), and local workers are woken.
+   */
+  private async commitWithCheck(
+    ctx: NodeContext,
+    statement: { text: string; values: unknown[] },
+    checkDelayMs: number | null,
+    committed: (result: { updated: boolean; events: RunEvent[] }) => boolean,
+  ): Promise<void> {
+    const { run, node } = ctx;
     const { lastRows } = await this.transaction(async (raw) => {
-      await this.deps.jobs.send(raw, QUEUES.check, { runId: run.id, nodeId: node.id }, delayMs);
+      if (checkDelayMs !== null) await this.deps.jobs.send(raw, QUEUES.check, { runId: run.id, nodeId: node.id }, checkDelayMs);
       return { value: undefined, last: statement };
     });
     const result = this.readUpdateWithEvent(lastRows);
     this.deps.events.publish(run.id, result.events);
-    const job = { queue: QUEUES.check, nodeId: node.id, delayMs };
-    if (result.updated && delayMs <= HANDOFF_MAX_DELAY_MS) {
-      row.pollCount += status ? 1 : 0;
-      this.handOff(run.id, [...ctx.byNode.values()], [job]);
-    }
+    const changed = committed(result);
+    if (checkDelayMs === null) return;
+    const job = { queue: QUEUES.check, nodeId: node.id, delayMs: checkDelayMs };
+    if (changed && checkDelayMs <= HANDOFF_MAX_DELAY_MS) this.handOff(run.id, [...ctx.byNode.values()], [job]);
     this.deps.jobs.wake(job.queue, job.delayMs);
   }
 
