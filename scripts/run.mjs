@@ -34,12 +34,14 @@ function runTests(args) {
   if (existsSync(report)) {
     const { numPassedTests, numFailedTests, numPendingTests, numTodoTests, testResults = [] } = JSON.parse(readFileSync(report, 'utf8'));
     // A file whose set-up failed reports its tests as skipped: they did not pass, so they count
-    // as failed here (a file that failed before declaring any test counts as one).
+    // as failed here; a failed file with no failed or unrun test (an import or hook error) counts as one.
     let notRun = 0;
     for (const file of testResults) {
       if (file.status !== 'failed') continue;
-      const unrun = (file.assertionResults ?? []).filter((t) => t.status !== 'passed' && t.status !== 'failed').length;
-      notRun += unrun || ((file.assertionResults ?? []).length ? 0 : 1);
+      const tests = file.assertionResults ?? [];
+      const unrun = tests.filter((t) => t.status !== 'passed' && t.status !== 'failed').length;
+      const failedHere = tests.filter((t) => t.status === 'failed').length;
+      notRun += unrun || (failedHere ? 0 : 1);
     }
     const failed = numFailedTests + notRun;
     const skipped = Math.max(0, numPendingTests + numTodoTests - notRun);
