@@ -64,9 +64,7 @@ export class FreepikClient {
   private readonly maxAttempts: number;
   private readonly maxWaitMs: number;
   /** Keep-alive connections to Freepik, the file service and result hosts. */
-  private agent = newAgent();
-  /** The same, following redirects (result downloads may be redirected to a CDN). */
-  private following = this.agent.compose(interceptors.redirect({ maxRedirections: 3 }));
+  private transport = newTransport();
 
   constructor(private readonly options: ClientOptions) {
     this.submitTimeoutMs = options.submitTimeoutMs ?? 60_000;
@@ -90,7 +88,7 @@ export class FreepikClient {
           headers: { ...this.headers(service), ...(contentType ? { 'content-type': contentType } : {}) },
           body,
           signal: timeout.signal,
-          dispatcher: this.agent,
+          dispatcher: this.transport.agent,
         });
       } catch (error) {
         timeout.clear();
@@ -134,7 +132,7 @@ export class FreepikClient {
       let response: HttpResponse;
       const timeout = deadline(this.readTimeoutMs);
       try {
-        response = await httpRequest(url, { headers: this.headers(service), signal: timeout.signal, dispatcher: this.agent });
+        response = await httpRequest(url, { headers: this.headers(service), signal: timeout.signal, dispatcher: this.transport.agent });
       } catch (error) {
         timeout.clear();
         lastProblem = errorCode(error) ?? describeError(error);
@@ -170,7 +168,7 @@ export class FreepikClient {
       this.stats.downloads++;
       const timeout = deadline(this.readTimeoutMs * 2);
       try {
-        const response = await httpRequest(url, { signal: timeout.signal, dispatcher: this.following });
+        const response = await httpRequest(url, { signal: timeout.signal, dispatcher: this.transport.following });
         const status = response.statusCode;
         if (status < 200 || status >= 300) {
           lastProblem = `HTTP ${status}`;
@@ -215,16 +213,20 @@ export class FreepikClient {
 
   /** Closes the keep-alive connections (engine stop); a later request opens new ones. */
   async close(): Promise<void> {
-    const old = this.agent;
-    this.agent = newAgent();
-    this.following = this.agent.compose(interceptors.redirect({ maxRedirections: 3 }));
+    const old = this.transport.agent;
+    this.transport = newTransport();
     await old.close();
   }
 }
 
-/** At most 64 connections per origin: a burst of runs queues its requests instead of opening (TLS) connections by the hundred. */
-function newAgent(): Agent {
-  return new Agent({ connections: 64, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+/**
+ * A keep-alive Agent (at most 64 connections per origin: a burst of runs queues its requests
+ * instead of opening TLS connections by the hundred) and the same Agent following redirects,
+ * for result downloads a CDN may redirect.
+ */
+function newTransport(): { agent: Agent; following: Dispatcher } {
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+  return { agent, following: agent.compose(interceptors.redirect({ maxRedirections: 3 })) };
 }
 
 /** The request body in its wire encoding, with its content type. */

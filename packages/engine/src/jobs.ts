@@ -118,10 +118,11 @@ export class JobQueue {
    */
   async send(tx: RawClient, queue: QueueName, data: NodeJobData, delayMs = 0): Promise<void> {
     const id = randomUUID();
-    const db: BossDb = tx.defer
+    const defer = tx.defer?.bind(tx);
+    const db: BossDb = defer
       ? {
           executeSql: async (text, values) => {
-            tx.defer!(text, values ?? []);
+            defer(text, values ?? []);
             return { rows: [{ id }] };
           },
         }
