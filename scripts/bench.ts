@@ -191,7 +191,7 @@ interface Row {
   p50: number;
   p95: number;
   cpuPerRun: number;
-  /** The simulator's and PostgreSQL's CPU per run (NaN where not measured). */
+  /** The simulator's and the database's CPU per run. */
   simCpuPerRun: number;
   dbCpuPerRun: number;
   peakRssMb: number;
@@ -346,7 +346,7 @@ async function main(): Promise<void> {
   const sim = await startSim();
   console.log(`simulator: ${sim.url} (separate process); pipeline: input → Gemini → Precision V2 ×2 → file upload → output; 32×24 PNG input\n`);
   console.log(HEADER);
-  console.log('|' + ' --- |'.repeat(14));
+  console.log('|' + ' --- |'.repeat(HEADER.split('|').length - 2));
   const all: Row[] = [];
   try {
     if (args.has('--big-only')) {
