@@ -20,7 +20,10 @@ import type { Logger } from 'pino';
 import { isLoopbackAddress, type ServerConfig } from './config.ts';
 import { pinoLogger, secretScrubber } from './logger.ts';
 import auth from './plugins/auth.ts';
-import errorHandler from './plugins/error-handler.ts';
+import errorHandler, { handleError } from './plugins/error-handler.ts';
+import hostGuard from './plugins/host-guard.ts';
+import safeInput from './plugins/safe-input.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import services, { type Services } from './plugins/services.ts';
 import staticEditor from './plugins/static-editor.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -33,6 +36,7 @@ import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { ApiTokens } from './services/api-tokens.ts';
 import { PipelineStore } from './services/pipeline-store.ts';
+import { apiErrorSchema } from './schemas.ts';
 
 export const SERVER_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -81,6 +85,8 @@ declare module 'fastify' {
 }
 
 const MIN_TOKEN_LENGTH = 16;
+/** Body limit of API routes that take no document or run inputs (those set their own). */
+const SMALL_BODY_BYTES = 64 * 1024;
 
 /** A free TCP port on `host`, so URLs can be computed before listening. */
 export async function reservePort(host: string): Promise<number> {
@@ -123,7 +129,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Secrets generated for the bundled simulator exist only in memory.
   const useBundled = !options.simulator && !config.freepikApiKey && options.bundledSimulator !== false;
   const bundledKey = useBundled ? `sim_${randomBytes(24).toString('base64url')}` : undefined;
-  const bundledSecret = useBundled ? randomBytes(32).toString('base64url') : undefined;
+  // A configured FREEPIK_WEBHOOK_SECRET is what the bundled simulator signs with, as Freepik
+  // signs with the dashboard's: otherwise every delivery would be refused.
+  const bundledSecret = useBundled ? (config.freepikWebhookSecret ?? randomBytes(32).toString('base64url')) : undefined;
   const dbPassword = config.databaseUrl ? safePassword(config.databaseUrl) : undefined;
   const destination = secretScrubber(
     [config.freepikApiKey, config.freepikWebhookSecret, config.apiToken, bundledKey, bundledSecret, dbPassword, options.simulator?.config.webhookSecret, ...(options.simulator?.config.apiKeys ?? [])],
@@ -189,12 +197,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
     const app = Fastify({
       loggerInstance: logger,
-      bodyLimit: config.limits.bodyBytes,
+      bodyLimit: SMALL_BODY_BYTES,
+      // Slow clients: the whole request (uploads included) within requestTimeout, idle
+      // keep-alive sockets closed after keepAliveTimeout (headersTimeout is set below).
+      requestTimeout: config.limits.requestTimeoutMs,
+      keepAliveTimeout: config.limits.keepAliveTimeoutMs,
       trustProxy: false,
+      // The router's own errors (too-long or badly encoded path parameters) get the standard envelope.
+      frameworkErrors: (error, request, reply) => handleError(error, request, reply),
       // SSE streams would otherwise hold close() open until every run ends.
       forceCloseConnections: true,
       return503OnClosing: true,
     }).withTypeProvider<ZodTypeProvider>();
+    app.server.headersTimeout = Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs);
+    // Exposed, a flood of connections must not exhaust file descriptors; loopback is the editor.
+    if (!isLoopbackAddress(config.host)) app.server.maxConnections = config.limits.maxConnections;
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     app.decorate('pikflow', { port, localUrl, mode, database: database.kind, simulator, engineConfig } satisfies PikflowInfo);
@@ -211,6 +228,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
     await app.register(errorHandler);
     await app.register(services, { services: shared });
+    await app.register(securityHeaders);
+    await app.register(hostGuard, { allowedHosts: config.allowedHosts, publicUrl });
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -218,7 +237,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           title: 'Pikflow API',
           version: SERVER_VERSION,
           description:
-            'Build, save and run Freepik pipelines. Calls from other machines need `Authorization: Bearer <token>` (PIKFLOW_API_TOKEN).',
+            'Build, save and run Freepik pipelines. Calls from other machines need `Authorization: Bearer <token>` (PIKFLOW_API_TOKEN); ' +
+            'without a token, changes must come from this server\'s own origin, and the Host must be one this server answers to (see docs/server.md, "Security model").',
         },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: [{ bearer: [] }],
@@ -228,13 +248,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       transformObject: jsonSchemaTransformObject,
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
-    await app.register(auth, {
-      requireToken: config.requireToken,
-      verify: (token: string) => tokens.verify(token),
-    });
-
     await app.register(
       async (api) => {
+        // Guards every route registered below by what the router matched (see plugins/auth.ts).
+        await api.register(auth, {
+          requireToken: config.requireToken,
+          verify: (token: string) => tokens.verify(token),
+          publicUrl,
+        });
+        await api.register(safeInput);
         // The API speaks JSON (and multipart for uploads); a text body is a mistake, not a string to validate.
         api.removeContentTypeParser('text/plain');
         await api.register(healthRoutes);
@@ -271,10 +293,22 @@ const zodTransform = createJsonSchemaTransform({});
 
 /** zod → OpenAPI, plus the multipart body of the upload route (read by @fastify/multipart, not a schema). */
 function openApiTransform(input: Parameters<typeof zodTransform>[0]) {
+  // Every operation documents the guards' answers: 400 (bad input), 401 (token), 403 (Host, origin).
+  const isApi = input.url.startsWith('/api/');
+  if (isApi) {
+    const response = (input.schema.response ?? {}) as Record<string, unknown>;
+    const guards = {
+      400: apiErrorSchema.describe('Bad input: the message names the field'),
+      401: apiErrorSchema.describe('No valid bearer token (needed from other machines, or always with PIKFLOW_REQUIRE_TOKEN)'),
+      403: apiErrorSchema.describe('Host not allowed (DNS rebinding guard), or a cross-site change without a token'),
+    };
+    input = { ...input, schema: { ...input.schema, response: { ...guards, ...response } } };
+  }
   const out = zodTransform(input);
+  const isPublic = Boolean((input.route.config as { public?: boolean } | undefined)?.public);
   let schema = out.schema as Record<string, unknown>;
   // Routes reachable without a bearer token say so in the document.
-  if ((input.route.config as { public?: boolean } | undefined)?.public) schema = { ...schema, security: [] };
+  if (isPublic) schema = { ...schema, security: [] };
   if (input.url === '/api/assets' && input.route.method === 'POST') {
     schema = {
       ...schema,

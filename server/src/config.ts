@@ -22,6 +22,11 @@ export interface ServerConfig {
   logLevel: string;
   /** Folder of the built editor. */
   webDistDir: string;
+  /**
+   * Host names (besides loopback names, IP literals and PUBLIC_URL's host) this server
+   * answers to; `.example.com` also allows its subdomains, `*` allows any (DNS rebinding guard).
+   */
+  allowedHosts: string[];
   limits: {
     /** Largest accepted upload (bytes). */
     uploadBytes: number;
@@ -32,6 +37,12 @@ export interface ServerConfig {
     waitMaxSeconds: number;
     /** Comment line sent on idle SSE streams so proxies keep them open (ms). */
     sseHeartbeatMs: number;
+    /** Time a client has to send the whole request (ms) and its headers (ms); idle keep-alive (ms). */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    /** Open connections at most when listening on a non-loopback interface. */
+    maxConnections: number;
   };
 }
 
@@ -67,6 +78,17 @@ function url(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return v.replace(/\/+$/, '');
 }
 
+/** `a.example.com, .example.org` → lower-case names without ports; `*` stays `*`. */
+function hostList(env: NodeJS.ProcessEnv, name: string): string[] {
+  const entries = (text(env, name) ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const h of entries) {
+    if (h !== '*' && !/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h)) {
+      throw new Error(`${name} must be a comma-separated list of host names (e.g. pikflow.example.com, .internal.example.com) or *; got "${h}"`);
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ServerConfig {
   return {
     port: int(env, 'PORT', 3000),
@@ -82,12 +104,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     requireToken: bool(env, 'PIKFLOW_REQUIRE_TOKEN'),
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',
     webDistDir: resolve(cwd, text(env, 'WEB_DIST_DIR') ?? 'web/dist'),
+    allowedHosts: hostList(env, 'ALLOWED_HOSTS'),
     limits: {
       uploadBytes: int(env, 'MAX_UPLOAD_MB', 25, 1) * MB,
       bodyBytes: int(env, 'MAX_BODY_MB', 40, 1) * MB,
       waitDefaultSeconds: int(env, 'RUN_WAIT_DEFAULT_SECONDS', 60, 1),
       waitMaxSeconds: int(env, 'RUN_WAIT_MAX_SECONDS', 300, 1),
       sseHeartbeatMs: int(env, 'SSE_HEARTBEAT_MS', 15_000, 100),
+      requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_SECONDS', 120, 1) * 1000,
+      headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_SECONDS', 15, 1) * 1000,
+      keepAliveTimeoutMs: 10_000,
+      maxConnections: int(env, 'MAX_CONNECTIONS', 512, 1),
     },
   };
 }

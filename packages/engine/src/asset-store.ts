@@ -64,7 +64,8 @@ function sniffPng(bytes: Uint8Array): Sniffed | null {
 
 async function sniffImage(bytes: Uint8Array): Promise<Sniffed | null> {
   try {
-    const meta = await sharp(bytes, { failOn: 'none' }).metadata();
+    // Headers only: the pixel limit is checked (with its own message) before any decode.
+    const meta = await sharp(bytes, { failOn: 'none', limitInputPixels: false }).metadata();
     const format = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : meta.format;
     const known = format ? IMAGE_FORMATS[format] : undefined;
     if (!known) return null;
@@ -73,6 +74,30 @@ async function sniffImage(bytes: Uint8Array): Promise<Sniffed | null> {
     return { ...known, width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height };
   } catch {
     return null;
+  }
+}
+
+/** Largest upload or input image, in pixels: a small file can decode to gigabytes (a decompression bomb). */
+export const MAX_UPLOAD_PIXELS = 100_000_000;
+
+/**
+ * An upload must decode completely within the pixel limit: a truncated or corrupt file
+ * would otherwise be stored as an asset that every run using it then fails on.
+ */
+async function checkDecodes(bytes: Uint8Array, sniffed: Sniffed): Promise<void> {
+  const { width = 0, height = 0 } = sniffed;
+  if (width * height > MAX_UPLOAD_PIXELS) {
+    throw new PikflowError(
+      'payload_too_large',
+      `the image is too large: ${width}×${height} pixels (${Math.round((width * height) / 1e6)} megapixels); at most ${MAX_UPLOAD_PIXELS / 1e6} megapixels are accepted`,
+      { field: 'file' },
+    );
+  }
+  try {
+    await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_UPLOAD_PIXELS }).stats();
+  } catch (cause) {
+    const detail = (cause as Error).message.split('\n')[0]?.slice(0, 200);
+    throw new PikflowError('invalid_input', `the image is damaged or truncated and cannot be decoded${detail ? ` (${detail})` : ''}`, { field: 'file', cause });
   }
 }
 
@@ -154,6 +179,7 @@ export function createAssetStore(db: Db, assetsDir: string): LocalAssetStore {
         field: 'file',
       });
     }
+    await checkDecodes(bytes, sniffed);
     return sniffed;
   }
 

@@ -2,7 +2,7 @@ import { defineNode } from '@pikflow/catalog';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TEMPLATES } from './templates.ts';
-import { validatePipeline } from './validate.ts';
+import { MAX_PROMPT_LENGTH, validatePipeline } from './validate.ts';
 
 const node = (id: string, type: string, params: Record<string, unknown> = {}, label?: string) => ({ id, type, params, ...(label ? { label } : {}) });
 const edge = (id: string, source: string, sourceHandle: string, target: string, targetHandle: string) => ({ id, source, sourceHandle, target, targetHandle });
@@ -98,5 +98,43 @@ describe('validatePipeline', () => {
 
   it('templates are valid', () => {
     for (const t of TEMPLATES) expect(validatePipeline(t.document).ok).toBe(true);
+  });
+});
+
+describe('node settings that hold URLs or names', () => {
+  const relight = (params: Record<string, unknown>) => ({
+    version: 1,
+    nodes: [
+      { id: 'in', type: 'input.image', params: { name: 'photo' }, position: { x: 0, y: 0 } },
+      { id: 'light', type: 'freepik.relight', params, position: { x: 0, y: 0 } },
+      { id: 'out', type: 'output', params: { name: 'image' }, position: { x: 0, y: 0 } },
+    ],
+    edges: [
+      { id: 'e1', source: 'in', sourceHandle: 'image', target: 'light', targetHandle: 'image' },
+      { id: 'e2', source: 'light', sourceHandle: 'image', target: 'out', targetHandle: 'value' },
+    ],
+  });
+
+  it('a loopback, private or non-http URL in any setting is refused, naming node and field', () => {
+    for (const url of ['http://127.0.0.1:3000/api/runs', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x.png', 'http://localhost/a.png', 'ftp://example.com/a.png', '//10.0.0.1/a.png']) {
+      const problems = validatePipeline(relight({ transfer_light_from_reference_image: url })).problems;
+      expect(problems, url).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ code: 'invalid_param', nodeId: 'light', field: 'transfer_light_from_reference_image' });
+    }
+    expect(validatePipeline(relight({ transfer_light_from_reference_image: 'https://images.example.com/light.jpg' })).problems).toEqual([]);
+    expect(validatePipeline(relight({ transfer_light_from_reference_image: 'http://127.0.0.1:9/a.png' }), { allowPrivateUrls: true }).problems).toEqual([]);
+  });
+
+  it('an over-long prompt is refused with the limit', () => {
+    const problems = validatePipeline(relight({ prompt: 'x'.repeat(MAX_PROMPT_LENGTH + 1) })).problems;
+    expect(problems).toMatchObject([{ nodeId: 'light', field: 'prompt', message: expect.stringContaining(`at most ${MAX_PROMPT_LENGTH} characters`) }]);
+  });
+
+  it('inputs and outputs named __proto__ or constructor are refused when saved', () => {
+    for (const name of ['__proto__', 'constructor']) {
+      const doc = relight({});
+      doc.nodes[0]!.params = { name };
+      expect(validatePipeline(doc).problems).toMatchObject([{ nodeId: 'in', field: 'name', message: expect.stringContaining('reserved') }]);
+    }
   });
 });

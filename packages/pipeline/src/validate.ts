@@ -16,7 +16,8 @@ import {
   type PipelineProblem,
 } from './document.ts';
 import { buildGraph, findCycles } from './graph.ts';
-import { readImageReference } from './run-inputs.ts';
+import { DEFAULT_MAX_TEXT_LENGTH, readImageReference } from './run-inputs.ts';
+import { checkImageUrl } from './url-safety.ts';
 
 /** One input of the REST trigger, derived from an input node. */
 export interface RunInputSpec {
@@ -488,7 +489,56 @@ function checkParams(
     const problem = imageDefaultProblem(parsed.image, options);
     if (problem) add({ code: 'invalid_param', nodeId: node.id, field: 'image', message: `${describeNode(node)}: ${problem}` });
   }
+  if (def.execution.kind === 'input' || def.execution.kind === 'output') {
+    const name = parsed.name;
+    if (typeof name === 'string' && RESERVED_NAMES.has(name)) {
+      add({
+        code: 'invalid_param',
+        nodeId: node.id,
+        field: 'name',
+        message: `${describeNode(node)}: the name "${name}" is reserved (it would clash with JavaScript object internals); choose another name`,
+      });
+    }
+  }
+  // (An input node's default image was checked just above, with the run-input rules.)
+  const { image: _default, ...others } = parsed;
+  for (const problem of paramUrlProblems(def.execution.kind === 'input' ? others : parsed, options)) {
+    add({ code: 'invalid_param', nodeId: node.id, field: problem.field, message: `${describeNode(node)}: ${problem.message}` });
+  }
   return parsed;
+}
+
+/** Names an input or output may not have: as keys of the inputs/outputs objects they break. */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Longest prompt where the endpoint documents no limit of its own (the text-input limit). */
+export const MAX_PROMPT_LENGTH = DEFAULT_MAX_TEXT_LENGTH;
+
+const LOOKS_LIKE_URL = /^\s*(?:[a-z][a-z0-9+.-]*:\/\/|\/\/)/i;
+
+/**
+ * Every URL in a node's settings, however deep (Relight's light reference, style and
+ * structure references, list entries): Freepik — or the bundled simulator, on this
+ * machine — fetches them, so they obey the same rules as a run's image URLs (no
+ * loopback, private or metadata addresses, http(s) only). Long prompts are refused too.
+ */
+function paramUrlProblems(params: Record<string, unknown>, options: ValidateOptions): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  const stack: { value: unknown; path: string; depth: number }[] = Object.entries(params).map(([k, v]) => ({ value: v, path: k, depth: 0 }));
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (LOOKS_LIKE_URL.test(value)) {
+        const problem = checkImageUrl(value.trim().startsWith('//') ? `http:${value.trim()}` : value.trim(), { allowPrivate: options.allowPrivateUrls });
+        if (problem) problems.push({ field: path, message: `${path}: ${problem.replace(/^image URLs/, 'URLs')}` });
+      } else if (/prompt/i.test(path) && value.length > MAX_PROMPT_LENGTH) {
+        problems.push({ field: path, message: `${path} must be at most ${MAX_PROMPT_LENGTH} characters (it has ${value.length})` });
+      }
+    } else if (typeof value === 'object' && value !== null && depth < 32) {
+      for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`, depth: depth + 1 });
+    }
+  }
+  return problems.reverse();
 }
 
 function imageDefaultProblem(value: string, options: ValidateOptions): string | null {

@@ -14,7 +14,11 @@ export interface AuthOptions {
   /** Ask for a token even from loopback. */
   requireToken: boolean;
   verify(token: string): Promise<boolean>;
+  /** PUBLIC_URL: its origin counts as this server's own (besides the request's Host). */
+  publicUrl?: string;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -24,27 +28,69 @@ function bearerOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * API access: the editor on localhost needs no set-up; other machines (or everyone,
- * when `requireToken`) present `Authorization: Bearer <token>`. Only /api is guarded;
- * routes marked `config.public` are exempt.
+ * Why a state-changing request without a token must be refused as cross-site (CSRF), or
+ * undefined when it comes from this server's own pages or from no browser at all.
+ * Browsers send Sec-Fetch-Site and Origin on such requests; curl and servers send neither.
+ */
+export function crossSiteReason(request: FastifyRequest, publicOrigin?: string): string | undefined {
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site is "${site.slice(0, 40)}"`;
+  const origin = request.headers.origin;
+  if (origin === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = origin === 'null' ? undefined : new URL(origin);
+  } catch {
+    parsed = undefined;
+  }
+  const own = parsed !== undefined && (parsed.host === (request.headers.host ?? '').toLowerCase() || parsed.origin === publicOrigin);
+  return own ? undefined : `Origin ${JSON.stringify(origin.slice(0, 100))} is not this server`;
+}
+
+/**
+ * API access, registered inside the /api plugin so it guards what the router matched,
+ * never a spelling of the URL: every route of that encapsulation context (and of the
+ * plugins below it) passes this hook unless its `config.public` says otherwise.
+ *
+ * - A bearer token, when sent, must be valid; it authorises everything.
+ * - Without one: loopback clients may use the API (the editor on this machine) unless
+ *   `requireToken`; other clients may reach only public routes.
+ * - Without one, a state-changing request must come from this server's own origin (CSRF).
  */
 export default fp(
   async function auth(app: FastifyInstance, opts: AuthOptions) {
+    const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : undefined;
+    // Default-deny, checked as routes are added: a route states `public: true` or is guarded.
+    app.addHook('onRoute', (route) => {
+      const isPublic = (route.config as { public?: unknown } | undefined)?.public;
+      if (isPublic !== undefined && typeof isPublic !== 'boolean') throw new Error(`${route.method} ${route.url}: config.public must be a boolean`);
+    });
     app.addHook('onRequest', async (request) => {
-      const path = request.url.split('?')[0] ?? '';
-      if (!(path === '/api' || path.startsWith('/api/'))) return;
-      if (request.routeOptions.config?.public) return;
-      if (!opts.requireToken && isLoopbackAddress(request.socket.remoteAddress)) return;
+      const isPublic = request.routeOptions.config?.public === true;
       const token = bearerOf(request);
-      if (!token) {
+      if (token !== undefined) {
+        if (!(await opts.verify(token))) throw new PikflowError('unauthorized', 'The bearer token is not valid', { field: 'authorization' });
+        return;
+      }
+      if (request.headers.authorization !== undefined) {
+        throw new PikflowError('unauthorized', 'The Authorization header must be "Bearer <token>"', { field: 'authorization' });
+      }
+      if (!isPublic && (opts.requireToken || !isLoopbackAddress(request.socket.remoteAddress))) {
         throw new PikflowError(
           'unauthorized',
           'This API needs a bearer token from this client: send "Authorization: Bearer <token>" (the token set in PIKFLOW_API_TOKEN on the server, or one stored in the database)',
           { field: 'authorization' },
         );
       }
-      if (!(await opts.verify(token))) {
-        throw new PikflowError('unauthorized', 'The bearer token is not valid', { field: 'authorization' });
+      if (SAFE_METHODS.has(request.method)) return;
+      const reason = crossSiteReason(request, publicOrigin);
+      if (reason) {
+        request.log.warn({ origin: request.headers.origin, secFetchSite: request.headers['sec-fetch-site'] }, 'cross-site request refused');
+        throw new PikflowError(
+          'forbidden',
+          `Cross-site request refused: ${reason}. Changes must come from this server's own pages, or carry "Authorization: Bearer <token>".`,
+          { field: 'origin' },
+        );
       }
     });
   },

@@ -33,7 +33,14 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: (e
   FST_FILES_LIMIT: { status: 413, code: 'payload_too_large', message: () => 'Upload one file per request' },
   FST_FIELDS_LIMIT: { status: 413, code: 'payload_too_large', message: () => 'Too many fields in the upload' },
   FST_PROTO_VIOLATION: { status: 400, code: 'invalid_request' },
+  // Router errors (frameworkErrors): their own messages echo the whole URL.
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'invalid_request', message: () => 'A path parameter is too long (ids are UUIDs, names at most 100 characters)' },
+  FST_ERR_BAD_URL: { status: 400, code: 'invalid_request', message: () => 'The URL is not valid (bad percent-encoding)' },
 };
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB` : `${Math.round(bytes / 1024)} KB`;
+}
 
 export function errorBody(code: string, message: string, extra: Partial<ApiErrorBody['error']> = {}): ApiErrorBody {
   return { error: { code, message, ...extra } };
@@ -103,8 +110,13 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   }
 
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit;
+    request.log.info({ code: fe.code, limit }, fe.message);
+    return send(reply, 413, errorBody('payload_too_large', `Request body is too large: this route accepts at most ${limit ? formatBytes(limit) : 'its limit'}`, { field: 'body' }));
+  }
   if (known) {
-    request.log.info({ code: fe.code }, fe.message);
+    request.log.info({ code: fe.code }, fe.message.slice(0, 300));
     return send(reply, known.status, errorBody(known.code, known.message ? known.message(fe) : fe.message));
   }
 

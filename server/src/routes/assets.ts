@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
 import { PikflowError } from '@pikflow/catalog';
 import type { StoredAsset } from '@pikflow/engine';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { assetRefSchema, errorResponses, idParams } from '../schemas.ts';
@@ -22,9 +23,60 @@ function assetRef(asset: StoredAsset) {
   };
 }
 
+const MAX_FILE_PARTS = 10;
+
+/** A stored name: no control characters or lone surrogates (PostgreSQL refuses NUL), at most 255 characters. */
+function cleanFilename(name: string | undefined): string | undefined {
+  const clean = (name ?? '').replace(/[\u0000-\u001f\u007f]/g, '').replace(/\p{Cs}/gu, '\ufffd').trim().slice(0, 255);
+  return clean || undefined;
+}
+
+/**
+ * The one file of a multipart upload. Every part is read, so a second file is refused by
+ * name instead of being dropped; a body busboy cannot parse is the caller's mistake (400).
+ */
+async function readOneFile(request: FastifyRequest, limit: number): Promise<{ bytes: Buffer; filename?: string }> {
+  let found: { bytes: Buffer; filename?: string } | undefined;
+  let files = 0;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type !== 'file') continue;
+      files++;
+      if (files > 1) {
+        part.file.resume();
+        continue;
+      }
+      found = { bytes: await part.toBuffer(), filename: cleanFilename(part.filename) };
+    }
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new PikflowError('payload_too_large', `The file is larger than the ${formatMb(limit)} upload limit`, { field: 'file', cause });
+    }
+    if (code === 'FST_FILES_LIMIT') files = MAX_FILE_PARTS + 1;
+    else if (code?.startsWith('FST_')) throw cause;
+    else {
+      const detail = (cause as Error).message ?? String(cause);
+      throw new PikflowError(
+        'invalid_input',
+        /boundary/i.test(detail)
+          ? 'The multipart body has no boundary: let your HTTP client build the form (e.g. curl -F file=@photo.jpg)'
+          : `The multipart body could not be read (${detail}); send one file field (e.g. curl -F file=@photo.jpg)`,
+        { field: 'file', cause },
+      );
+    }
+  }
+  if (files > 1) {
+    throw new PikflowError('invalid_input', `The upload has ${files > MAX_FILE_PARTS ? `more than ${MAX_FILE_PARTS}` : files} files; send one file per request`, { field: 'file' });
+  }
+  if (!found) throw new PikflowError('invalid_input', 'The upload has no file: send the image in a file field', { field: 'file' });
+  return found;
+}
+
 export const assetRoutes: FastifyPluginAsyncZod = async (app) => {
   const limit = app.services.config.limits.uploadBytes;
-  await app.register(multipart, { limits: { fileSize: limit, files: 1, fields: 5, parts: 6 } });
+  // More than one file is refused by name below (not silently cut to the first one).
+  await app.register(multipart, { limits: { fileSize: limit, files: MAX_FILE_PARTS, fields: 5, parts: MAX_FILE_PARTS + 5 } });
 
   app.post(
     '/assets',
@@ -45,19 +97,9 @@ export const assetRoutes: FastifyPluginAsyncZod = async (app) => {
           { field: 'file' },
         );
       }
-      const part = await request.file();
-      if (!part) throw new PikflowError('invalid_input', 'The upload has no file: send the image in a file field', { field: 'file' });
-      let bytes: Buffer;
-      try {
-        bytes = await part.toBuffer();
-      } catch (cause) {
-        if ((cause as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new PikflowError('payload_too_large', `The file is larger than the ${formatMb(limit)} upload limit`, { field: 'file', cause });
-        }
-        throw cause;
-      }
+      const { bytes, filename } = await readOneFile(request, limit);
       if (bytes.length === 0) throw new PikflowError('invalid_input', 'The uploaded file is empty', { field: 'file' });
-      const asset = await app.services.engine.assets.putUpload(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), part.filename || undefined);
+      const asset = await app.services.engine.assets.putUpload(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), filename);
       request.log.info({ assetId: asset.assetId, mime: asset.mime, size: asset.size }, 'asset uploaded');
       return reply.code(201).header('location', asset.url).send(assetRef(asset));
     },

@@ -39,10 +39,13 @@ function fileName(name: string): string {
 
 export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
   const store = () => app.services.pipelines;
+  // Documents may carry images as data URIs: these routes take MAX_BODY_MB, the rest of the API far less.
+  const bodyLimit = app.services.config.limits.bodyBytes;
 
   app.post(
     '/pipelines',
     {
+      bodyLimit,
       schema: {
         tags: ['pipelines'],
         summary: 'Create a pipeline (version 1)',
@@ -74,6 +77,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/pipelines/validate',
     {
+      bodyLimit,
       schema: {
         tags: ['pipelines'],
         summary: 'Check a document without saving it (what the editor shows on the nodes)',
@@ -100,6 +104,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/pipelines/import',
     {
+      bodyLimit,
       schema: {
         tags: ['pipelines'],
         summary: 'Create a pipeline from an exported document',
@@ -133,6 +138,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/pipelines/:id',
     {
+      bodyLimit,
       schema: {
         tags: ['pipelines'],
         summary: 'Save a new immutable version and/or rename',

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { errorResponses, idParams, runStatusSchema, runViewSchema, uuidParam } from '../schemas.ts';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const TRIGGER_BODY_REQUIRED = 'a JSON object body with "inputs" is required, e.g. {"inputs": {"photo": "<asset id>"}} (send {} when the pipeline has no inputs)';
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const runRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -13,6 +14,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/pipelines/:id/runs',
     {
+      bodyLimit: config.limits.bodyBytes,
       schema: {
         tags: ['runs'],
         summary: 'REST trigger: start a run of a saved pipeline',
@@ -30,10 +32,13 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
             .describe(`Seconds to wait with wait=true (default ${config.limits.waitDefaultSeconds}, at most ${config.limits.waitMaxSeconds})`),
         }),
         body: z
-          .strictObject({
-            inputs: z.record(z.string(), z.unknown()).default({}).describe('Values per input name'),
-            version: z.number().int().min(1).optional().describe('Pipeline version to run (default: the latest)'),
-          })
+          .strictObject(
+            {
+              inputs: z.record(z.string(), z.unknown()).default({}).describe('Values per input name'),
+              version: z.number().int().min(1).optional().describe('Pipeline version to run (default: the latest)'),
+            },
+            { error: (issue) => (issue.code === 'invalid_type' ? TRIGGER_BODY_REQUIRED : undefined) },
+          )
           .default({ inputs: {} }),
         response: {
           200: runViewSchema,
