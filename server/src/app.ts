@@ -140,11 +140,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const logger = pinoLogger(config.logLevel, destination);
 
   try {
+    const port = config.port === 0 ? await reservePort(config.host) : config.port;
+    const localUrl = `http://${urlHost(config.host)}:${port}`;
+
     // Freepik: the real API, an injected simulator, or the bundled one.
     let simulator = options.simulator;
     if (useBundled) {
       simulator = await startSimulator({
         ...options.simulatorOptions,
+        // It runs inside the product: of this machine's addresses it fetches only this server's
+        // (the images handed over by URL), never other local services.
+        privateImageOrigins: [localUrl, ...(config.publicUrl ? [config.publicUrl] : [])],
         apiKeys: [bundledKey!],
         webhookSecret: bundledSecret!,
         host: '127.0.0.1',
@@ -159,8 +165,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const apiKey = bundledKey ?? config.freepikApiKey ?? simulator?.config.apiKeys[0] ?? 'simulator';
     const webhookSecret = config.freepikWebhookSecret ?? bundledSecret ?? simulator?.config.webhookSecret;
 
-    const port = config.port === 0 ? await reservePort(config.host) : config.port;
-    const localUrl = `http://${urlHost(config.host)}:${port}`;
     // With the simulator on this machine, this server's own URL is reachable by "Freepik".
     const publicUrl = config.publicUrl ?? (simulator ? localUrl : undefined);
 
@@ -198,10 +202,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const app = Fastify({
       loggerInstance: logger,
       bodyLimit: SMALL_BODY_BYTES,
-      // Slow clients: the whole request (uploads included) within requestTimeout, idle
-      // keep-alive sockets closed after keepAliveTimeout (headersTimeout is set below).
+      // Slow clients: headers within headersTimeout, the whole request (uploads included)
+      // within requestTimeout, idle keep-alive sockets closed after keepAliveTimeout. Node
+      // checks these every connectionsCheckingInterval (30 s by default: too lax here).
       requestTimeout: config.limits.requestTimeoutMs,
       keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+      http: {
+        headersTimeout: Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs),
+        connectionsCheckingInterval: Math.min(5_000, config.limits.headersTimeoutMs),
+      },
       trustProxy: false,
       // The router's own errors (too-long or badly encoded path parameters) get the standard envelope.
       frameworkErrors: (error, request, reply) => handleError(error, request, reply),
@@ -209,7 +218,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       forceCloseConnections: true,
       return503OnClosing: true,
     }).withTypeProvider<ZodTypeProvider>();
-    app.server.headersTimeout = Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs);
     // Exposed, a flood of connections must not exhaust file descriptors; loopback is the editor.
     if (!isLoopbackAddress(config.host)) app.server.maxConnections = config.limits.maxConnections;
     app.setValidatorCompiler(validatorCompiler);

@@ -31,7 +31,11 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.services.engine.acceptWebhook({ headers: request.headers, rawBody: request.body ?? '' });
+      await app.services.engine.acceptWebhook({ headers: request.headers, rawBody: request.body ?? '' }).catch((error: unknown) => {
+        // A refused webhook means runs quietly fall back to polling: say so where operators look.
+        request.log.warn({ webhookId: request.headers['webhook-id'], reason: (error as Error).message }, 'webhook refused');
+        throw error;
+      });
       request.log.info({ webhookId: request.headers['webhook-id'] }, 'webhook accepted');
       return reply.code(204).send();
     },

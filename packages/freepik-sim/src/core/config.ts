@@ -50,6 +50,15 @@ export interface SimConfig {
   maxStoredFileBytes: number;
   /** Largest image accepted in a request (decoded bytes). */
   maxImageBytes: number;
+  /** Largest image accepted in a request, in pixels (a small file can decode to gigabytes). */
+  maxInputPixels: number;
+  /**
+   * Origins (`http://127.0.0.1:3000`) the simulator may download images from although they
+   * are loopback or private — what a local Pikflow hands over by URL — or 'any' (standalone
+   * default: it stands in for the internet on this machine). Redirects to private
+   * addresses are never followed.
+   */
+  privateImageOrigins: string[] | 'any';
   /** Webhook delivery: retries after the first attempt, first backoff (doubles), per-attempt timeout. */
   webhookRetries: number;
   webhookRetryBaseMs: number;
@@ -77,6 +86,8 @@ export function defaultConfig(): SimConfig {
     rateLimits: FREEPIK_RATE_LIMITS,
     maxOutputPixels: 64_000_000,
     maxImageBytes: 30 * 1024 * 1024,
+    maxInputPixels: 100_000_000,
+    privateImageOrigins: 'any',
     maxStoredFileBytes: 1024 * 1024 * 1024,
     webhookRetries: 3,
     webhookRetryBaseMs: 500,
@@ -110,6 +121,8 @@ export const configPatchSchema = z
     rateLimits: z.union([z.literal(false), z.array(z.object({ limit: z.number().int().min(1), windowMs: ms.min(1) }))]),
     maxOutputPixels: z.number().int().min(1),
     maxImageBytes: z.number().int().min(1),
+    maxInputPixels: z.number().int().min(1),
+    privateImageOrigins: z.union([z.literal('any'), z.array(z.url())]),
     maxStoredFileBytes: z.number().int().min(1),
     webhookRetries: z.number().int().min(0).max(20),
     webhookRetryBaseMs: ms,

@@ -87,7 +87,7 @@ export class SimCore implements SimServices {
   }
 
   decodeImage(field: string, value: string, accepts: ImageAccepts) {
-    return decodeImage(field, value, accepts, this.config.maxImageBytes);
+    return decodeImage(field, value, accepts, this.config);
   }
 
   storeFile(file: OutputFile, origin: string, ttlMs?: number): string {

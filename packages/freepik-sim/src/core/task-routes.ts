@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function readRequest(core: SimCore, endpoint: TaskEndpoint, request: FastifyRequest, apiKey: string) {
   try {
     const body = core.parse(endpoint.body, request.body) as Record<string, unknown>;
-    const images = await decodeImageFields(body, endpoint.imageFields ?? [], core.config.maxImageBytes);
+    const images = await decodeImageFields(body, endpoint.imageFields ?? [], core.config);
     return { body, images };
   } catch (e) {
     if (e instanceof SimHttpError && e.statusCode === 400) core.count(apiKey, endpoint.id, 'invalid');

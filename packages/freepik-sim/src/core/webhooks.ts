@@ -77,7 +77,7 @@ export class WebhookSender {
           this.record(apiKey, 'delivered');
           return;
         }
-        this.log.debug({ webhookId: id, status: response.status, attempt }, 'webhook refused');
+        this.log.warn({ webhookId: id, status: response.status, attempt }, 'webhook refused by the receiver');
       } catch (e) {
         this.log.debug({ webhookId: id, err: (e as Error).message, attempt }, 'webhook delivery failed');
       }
