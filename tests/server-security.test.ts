@@ -202,6 +202,19 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
     });
   });
 
+  test('/docs lists the bearer scheme, and every API operation its 400, 401 and 403 answers', async () => {
+    const doc = (await http(`${guarded.url}/docs/json`)).body as {
+      components: { securitySchemes: Record<string, unknown> };
+      security: unknown[];
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ name: `${method} ${path}`, op })));
+    expect(operations.length).toBeGreaterThan(15);
+    for (const { name, op } of operations) expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['400', '401', '403']));
+  });
+
   describe('2. DNS rebinding: only host names this server answers to', () => {
     test('a foreign Host is refused with 403 and the reason, even from loopback and even with the token', async () => {
       for (const host of ['evil.example', `rebind.attacker.test:${new URL(local.url).port}`, 'localhost.evil.example']) {
@@ -306,6 +319,29 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
       const own = await image(`${local.url}${localAssetUrl}`);
       expect(own.status, own.text).toBe(200);
     });
+  });
+
+  test('5. the simulator follows no redirect to a private address and refuses decompression bombs', async () => {
+    // Standalone, the simulator may fetch from loopback (it stands in for the internet there),
+    // but a redirect never leads it to a private or loopback address.
+    const sim = await startSimulator({ apiKeys: ['k'], webhookSecret: SECRET, rateLimits: false });
+    const png = await makePng(32, 32);
+    const image = await localService((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png));
+    const redirector = await localService((_req, res) => res.writeHead(302, { location: `${image.url}/a.png` }).end());
+    const relight = (img: string) => http(`${sim.url}/v1/ai/image-relight`, { method: 'POST', headers: { 'x-freepik-api-key': 'k' }, json: { image: img, prompt: 'warm' } });
+    try {
+      expect((await relight(`${image.url}/a.png`)).status).toBe(200);
+      const redirected = await relight(`${redirector.url}/go`);
+      expect(redirected.status).toBe(400);
+      expect(JSON.stringify(redirected.body)).toContain('it points at a private or loopback address');
+      const bomb = await relight(`data:image/png;base64,${bombPng(20_000, 20_000).toString('base64')}`);
+      expect(bomb.status).toBe(400);
+      expect(JSON.stringify(bomb.body)).toMatch(/too large: 20000×20000 pixels/);
+    } finally {
+      await sim.close();
+      await new Promise((r) => image.server.close(r));
+      await new Promise((r) => redirector.server.close(r));
+    }
   });
 
   describe('6–8. bad input is a 4xx in the envelope, naming the field and the reason', () => {

@@ -36,6 +36,8 @@ let page: Page;
 let workDir: string;
 let templatePipelineUrl = '';
 const pageErrors: string[] = [];
+/** Console reports of the Content-Security-Policy blocking something: the editor must pass its policy. */
+const cspViolations: string[] = [];
 
 async function shot(name: string) {
   if (!SCREENSHOTS) return;
@@ -149,6 +151,9 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to (load|apply|execute|connect|frame)/i.test(m.text())) cspViolations.push(m.text());
+  });
   page.on('dialog', (d) => void d.accept());
 }, 180_000);
 
@@ -169,7 +174,9 @@ afterAll(async () => {
 // Browser steps on a busy two-core machine: give each step room.
 describe('the editor', { timeout: 180_000 }, () => {
   it('opens on an empty canvas with the palette, the simulator badge and no crash', async () => {
-    await page.goto(baseUrl);
+    const response = await page.goto(baseUrl);
+    // Served under the server's CSP (no framing by other sites), which the editor passes.
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'self'");
     await eventually(() => byTestId('palette-item-freepik.gemini-2-5-flash').count(), 15_000).toBe(1);
     await eventually(() => byTestId('simulator-badge').textContent()).toContain('Simulator — no API key');
     await eventually(() => byTestId('empty-hint').isVisible()).toBe(true);
@@ -414,6 +421,7 @@ describe('the editor', { timeout: 180_000 }, () => {
 
   it('never crashed the page', () => {
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });
 
