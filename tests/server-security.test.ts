@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { request as httpRequest, createServer, type Server } from 'node:http';
+import { request as httpRequest, createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { deflateSync, crc32 } from 'node:zlib';
@@ -100,7 +100,7 @@ function expectRefused(r: HttpResult, status: number, reason: RegExp, field?: st
 }
 
 /** A loopback HTTP server answering every request with `handler` (a local service an SSRF would probe). */
-async function localService(handler: Parameters<typeof createServer>[0]): Promise<{ server: Server; url: string }> {
+async function localService(handler: RequestListener): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
