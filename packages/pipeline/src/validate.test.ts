@@ -116,7 +116,7 @@ describe('node settings that hold URLs or names', () => {
   });
 
   it('a loopback, private or non-http URL in any setting is refused, naming node and field', () => {
-    for (const url of ['http://127.0.0.1:3000/api/runs', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x.png', 'http://localhost/a.png', 'ftp://example.com/a.png', '//10.0.0.1/a.png']) {
+    for (const url of ['http://127.0.0.1:3000/api/runs', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x.png', 'http://localhost/a.png', 'ftp://example.com/a.png', '//10.0.0.1/a.png', 'http:/127.0.0.1/a.png', 'file:/etc/passwd']) {
       const problems = validatePipeline(relight({ transfer_light_from_reference_image: url })).problems;
       expect(problems, url).toHaveLength(1);
       expect(problems[0]).toMatchObject({ code: 'invalid_param', nodeId: 'light', field: 'transfer_light_from_reference_image' });

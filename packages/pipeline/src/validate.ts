@@ -514,7 +514,9 @@ const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 /** Longest prompt where the endpoint documents no limit of its own (the text-input limit). */
 export const MAX_PROMPT_LENGTH = DEFAULT_MAX_TEXT_LENGTH;
 
-const LOOKS_LIKE_URL = /^\s*(?:[a-z][a-z0-9+.-]*:\/\/|\/\/)/i;
+// Any scheme with `//`, a protocol-relative `//host`, and fetchable schemes even without
+// slashes (WHATWG reads `http:/127.0.0.1` as http://127.0.0.1/).
+const LOOKS_LIKE_URL = /^\s*(?:[a-z][a-z0-9+.-]*:\/\/|\/\/|(?:https?|ftps?|file|gopher|wss?|dict|ldap|tftp|jar|netdoc):)/i;
 
 /**
  * Every URL in a node's settings, however deep (Relight's light reference, style and
