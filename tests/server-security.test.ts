@@ -229,6 +229,15 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
       expect(editor.status).toBe(403);
     });
 
+    test('the bundled simulator (its /__sim routes have no key) answers only IP literals and localhost', async () => {
+      const sim = local.app.pikflow.simulator!;
+      const evil = await rawGet(`${sim.url}/__sim/config`, { host: 'rebind.attacker.test' });
+      expect(evil.status).toBe(403);
+      expect(evil.body.message).toBe('Host not allowed');
+      expect((await rawGet(`${sim.url}/__sim/config`, { host: `127.0.0.1:${sim.port}` })).status).toBe(200);
+      expect((await rawGet(`${sim.url}/__sim/config`, { host: `localhost:${sim.port}` })).status).toBe(200);
+    });
+
     test('loopback names, IP literals, PUBLIC_URL and ALLOWED_HOSTS are answered', async () => {
       const port = new URL(guarded.url).port;
       for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `app.localhost:${port}`, `[::1]:${port}`, 'pikflow.test', 'builds.corp.test', 'corp.test']) {

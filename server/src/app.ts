@@ -151,6 +151,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         // It runs inside the product: of this machine's addresses it fetches only this server's
         // (the images handed over by URL), never other local services.
         privateImageOrigins: [localUrl, ...(config.publicUrl ? [config.publicUrl] : [])],
+        // Its admin routes have no key: only IP literals and localhost reach it (DNS rebinding).
+        allowedHosts: [],
         apiKeys: [bundledKey!],
         webhookSecret: bundledSecret!,
         host: '127.0.0.1',

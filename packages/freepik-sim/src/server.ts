@@ -1,4 +1,5 @@
 import multipart from '@fastify/multipart';
+import { hostNameOf, makeHostCheck } from '@pikflow/pipeline';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerAdminRoutes } from './core/admin-routes.ts';
 import type { SimConfig, SimConfigInput } from './core/config.ts';
@@ -65,6 +66,15 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Si
     done(null, parseForm(body as string));
   });
   await app.register(multipart, { limits: { fileSize: 50 * 1024 * 1024, files: 4, fields: 20 } });
+
+  // Read once at start (not part of the runtime config patch): who may reach this simulator.
+  const allowedHosts = core.config.allowedHosts;
+  const hostAllowed = allowedHosts === 'any' ? undefined : makeHostCheck(allowedHosts);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!hostAllowed) return;
+    const name = hostNameOf(request.headers.host);
+    if (name === undefined || !hostAllowed(name)) return reply.code(403).send({ message: 'Host not allowed' });
+  });
 
   const guard = createGuard({ config: () => core.config, rng: () => core.rng(), stats: core.stats, limiter: core.limiter });
   app.addHook('onRequest', async (request, reply) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkImageUrl, isPrivateAddress, parseIPv4, parseIPv6 } from './url-safety.ts';
+import { checkImageUrl, hostNameOf, isPrivateAddress, makeHostCheck, parseIPv4, parseIPv6 } from './url-safety.ts';
 
 describe('checkImageUrl', () => {
   it.each([
@@ -112,5 +112,23 @@ describe('address parsers', () => {
     expect(parseIPv6('1:2:3:4:5:6:7:8')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(parseIPv6('1::2::3')).toBeNull();
     expect(parseIPv6('12345::')).toBeNull();
+  });
+});
+
+describe('host names a local server answers to (DNS rebinding)', () => {
+  it('reads the name from a Host header', () => {
+    expect(hostNameOf('Example.COM:3000')).toBe('example.com');
+    expect(hostNameOf('[::1]:3000')).toBe('::1');
+    expect(hostNameOf('pikflow.test.')).toBe('pikflow.test');
+    expect(hostNameOf('a@b')).toBeUndefined();
+    expect(hostNameOf('')).toBeUndefined();
+    expect(hostNameOf(undefined)).toBeUndefined();
+  });
+
+  it('IP literals and localhost always pass; other names only when listed', () => {
+    const check = makeHostCheck(['pikflow.example.com', '.corp.test']);
+    for (const ok of ['127.0.0.1', '192.168.1.20', '::1', 'localhost', 'app.localhost', 'pikflow.example.com', 'corp.test', 'ci.corp.test']) expect(check(ok), ok).toBe(true);
+    for (const bad of ['evil.example', 'localhost.evil.example', 'evilcorp.test', 'pikflow.example.com.evil.example', 'example.com']) expect(check(bad), bad).toBe(false);
+    expect(makeHostCheck(['*'])('anything.example')).toBe(true);
   });
 });

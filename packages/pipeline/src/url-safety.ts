@@ -179,3 +179,42 @@ function isPrivateIPv6(g: number[]): boolean {
   if (a === 0x100 && zeros(1, 4)) return true; // 100::/64 discard
   return (a & 0xe000) !== 0x2000; // only 2000::/3 is global unicast
 }
+
+/** `Host: Example.COM:3000` → `example.com`; `[::1]:3000` → `::1`; undefined when unreadable. */
+export function hostNameOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const h = header.trim().toLowerCase();
+  const v6 = /^\[([0-9a-f:.]+)\](?::\d+)?$/.exec(h);
+  if (v6) return v6[1];
+  const m = /^([^:\s/@\\]+)(?::\d+)?$/.exec(h);
+  return m?.[1]?.replace(/\.$/, '');
+}
+
+/**
+ * A check of a request's host name against an allow-list, against DNS rebinding: a page
+ * whose domain re-resolves to 127.0.0.1 reaches a local server under that domain name,
+ * so only names that cannot be rebound pass by default — IP literals, `localhost` and
+ * `*.localhost` (RFC 6761: always loopback) — plus the listed ones: exact names,
+ * `.example.com` for a domain and its subdomains, `*` for any (Vite's and webpack's rule).
+ */
+export function makeHostCheck(allowed: readonly string[]): (name: string) => boolean {
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  let any = false;
+  for (const raw of allowed) {
+    const entry = raw.trim().toLowerCase().replace(/^\[|\]$/g, '');
+    if (entry === '*') any = true;
+    else if (entry.startsWith('.')) {
+      suffixes.push(entry);
+      exact.add(entry.slice(1));
+    } else if (entry) exact.add(entry);
+  }
+  return (name) =>
+    any ||
+    parseIPv4(name) !== null ||
+    (name.includes(':') && parseIPv6(name) !== null) ||
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    exact.has(name) ||
+    suffixes.some((s) => name.endsWith(s));
+}

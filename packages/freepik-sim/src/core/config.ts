@@ -59,6 +59,11 @@ export interface SimConfig {
    * addresses are never followed.
    */
   privateImageOrigins: string[] | 'any';
+  /**
+   * Host names it answers to besides IP literals and localhost ('any': every one, the
+   * standalone default). Inside Pikflow none: a DNS-rebinding page must not reach /__sim.
+   */
+  allowedHosts: string[] | 'any';
   /** Webhook delivery: retries after the first attempt, first backoff (doubles), per-attempt timeout. */
   webhookRetries: number;
   webhookRetryBaseMs: number;
@@ -88,6 +93,7 @@ export function defaultConfig(): SimConfig {
     maxImageBytes: 30 * 1024 * 1024,
     maxInputPixels: 100_000_000,
     privateImageOrigins: 'any',
+    allowedHosts: 'any',
     maxStoredFileBytes: 1024 * 1024 * 1024,
     webhookRetries: 3,
     webhookRetryBaseMs: 500,
