@@ -283,6 +283,11 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
         expect(r.headers.get('x-content-type-options'), path).toBe('nosniff');
         await r.arrayBuffer();
       }
+      const stream = await fetch(`${local.url}/api/runs/${localRun.id}/events`);
+      expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+      expect(stream.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
+      await stream.body?.cancel();
       // Stored files keep their stricter sandbox.
       const file = await fetch(`${guarded.url}/api/assets/${assetId}`);
       expect(file.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
@@ -401,6 +406,8 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
     test('a __proto__ key is named as such, not called invalid JSON', async () => {
       const r = await post(() => guarded, `/api/pipelines/${pipelineId}/runs`, '{"inputs": {"__proto__": {"photo": "x"}}}');
       expectRefused(r, 400, /the key "__proto__" is not allowed/, 'inputs.__proto__');
+      const ctor = await post(() => guarded, `/api/pipelines/${pipelineId}/runs`, '{"inputs": {"constructor": {"prototype": {"x": 1}}}}');
+      expectRefused(ctor, 400, /the key "prototype" is not allowed/, 'inputs.constructor.prototype');
     });
 
     test('prompts have a length limit', async () => {

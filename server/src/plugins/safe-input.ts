@@ -47,7 +47,8 @@ export function checkInputValue(value: unknown, root = 'body'): void {
     }
     for (const [key, item] of Object.entries(v)) {
       const keyPath = [...path, key];
-      if (FORBIDDEN_KEYS.has(key)) {
+      // `__proto__` anywhere, and `constructor.prototype` (what Fastify's own parser refuses too).
+      if (FORBIDDEN_KEYS.has(key) || (key === 'prototype' && path[path.length - 1] === 'constructor')) {
         throw new PikflowError('invalid_input', `${pathText(keyPath, root)}: the key "${key}" is not allowed`, { field: pathText(keyPath, root) });
       }
       const problem = stringProblem(key);

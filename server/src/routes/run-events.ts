@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { PikflowError } from '@pikflow/catalog';
 import type { RunEvent } from '@pikflow/pipeline';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -55,6 +56,8 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
         if (opened) return;
         opened = true;
         res.writeHead(200, {
+          // A hijacked reply skips Fastify's send: carry the security headers set so far over by hand.
+          ...(reply.getHeaders() as OutgoingHttpHeaders),
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
           connection: 'keep-alive',
@@ -73,7 +76,7 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
       const nothingLeft = alreadyEnded
         ? setTimeout(() => {
             if (opened || closed) return;
-            res.writeHead(204).end();
+            res.writeHead(204, reply.getHeaders() as OutgoingHttpHeaders).end();
             close('nothing left to send');
           }, 750)
         : undefined;
