@@ -531,3 +531,11 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
     expect((await http(`${guarded.url}/api/pipelines/${pipelineId}`, { headers: BEARER })).status).toBe(200);
   });
 });
+
+test('ALLOWED_HOSTS and the slow-client limits are read from the environment; a bad host list is refused by name', () => {
+  const c = loadConfig({ ALLOWED_HOSTS: 'Pikflow.Example.com, .corp.test', REQUEST_TIMEOUT_SECONDS: '30', HEADERS_TIMEOUT_SECONDS: '5', MAX_CONNECTIONS: '64' });
+  expect(c.allowedHosts).toEqual(['pikflow.example.com', '.corp.test']);
+  expect(c.limits).toMatchObject({ requestTimeoutMs: 30_000, headersTimeoutMs: 5_000, maxConnections: 64 });
+  expect(loadConfig({}).allowedHosts).toEqual([]);
+  expect(() => loadConfig({ ALLOWED_HOSTS: 'https://pikflow.example.com' })).toThrow(/ALLOWED_HOSTS/);
+});
