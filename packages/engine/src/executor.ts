@@ -485,7 +485,8 @@ export class Executor {
       // The file service is idempotent (keyed upload): its result is journaled with the completion.
       // A Freepik sync task is paid for, so its id is journaled first.
       if (execution.service === 'freepik') await this.journalTask(ctx, task.taskId ?? row.idempotencyKey, null);
-      return this.completeFromTask(ctx, execution, { ...task, status: 'COMPLETED' });
+      // The answer is the result, but its status stays Freepik's own (LoRA training answers IN_PROGRESS).
+      return this.completeFromTask(ctx, execution, task);
     }
     if (!task.taskId) {
       await this.journalNoTask(row.id);

@@ -69,11 +69,15 @@ export const MYSTIC_LIKE_ASPECT_RATIOS = [
   'social_post_4_5',
 ] as const;
 
-/** Hex colour with a weight, as in Mystic and Flux dev `styling.colors`. */
+/**
+ * A colour with a weight, as in Mystic and Flux dev `styling.colors`. The seeds hide the
+ * child attributes and show only the example `{color: "#FF0000", weight: 0.5}` (S4:647-651,
+ * 1623-1628), so neither the colour format nor the weight's range is checked here:
+ * Freepik decides (undocumented, see docs/catalog.md).
+ */
 export const stylingColor = z.object({
-  color: z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'use a #RRGGBB colour'),
-  // The seeds hide the child attributes; the example uses 0.5 (S4:647-651).
-  weight: z.number().min(0).max(1),
+  color: z.string().min(1).describe('e.g. #FF0000 (format undocumented)'),
+  weight: z.number().describe('e.g. 0.5 (range undocumented)'),
 });
 
 /** Is this URL's path a picture a user can see (not a zip)? */
