@@ -380,13 +380,16 @@ async function bytesOf(file: unknown): Promise<Buffer> {
 
 function toUrl(request: HttpRequest): string {
   const url = new URL(request.path, sim.url);
-  for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  for (const [k, v] of Object.entries(request.query ?? {})) {
+    if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
+    else if (v !== undefined) url.searchParams.set(k, String(v));
+  }
   return url.toString();
 }
 
 /** Sends a node's request the way an HTTP client following `encoding` would. */
 async function send(request: HttpRequest): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'x-freepik-api-key': API_KEY };
+  const headers: Record<string, string> = { ...request.headers, 'x-freepik-api-key': API_KEY };
   let body: string | URLSearchParams | FormData | undefined;
   if (request.body && request.encoding === 'form') {
     body = new URLSearchParams(Object.entries(request.body).map(([k, v]): [string, string] => [k, String(v)]));
