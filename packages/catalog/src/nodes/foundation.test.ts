@@ -235,4 +235,17 @@ describe('File-service upload (seed 003)', () => {
   ])('reads the stored URL from %j', (body) => {
     expect(exec.extract(readTask(body))).toEqual({ url: 'https://files.example.com/a.png', image: 'https://files.example.com/a.png' });
   });
+
+  it.each([[{ url: '/uploads/a.png' }], [{ data: { file_url: 'uploads/a.png' } }], [{ location: '//cdn.example.com/a.png' }]])(
+    'refuses a relative path %j with a clear error',
+    (body) => {
+      expect(() => exec.extract(readTask(body))).toThrow(
+        expect.objectContaining({ code: 'upstream_error', message: expect.stringMatching(/not an absolute http\(s\) URL; a relative path/) }),
+      );
+    },
+  );
+
+  it('says so when the answer holds no URL at all', () => {
+    expect(() => exec.extract(readTask({ ok: true, id: 'x' }))).toThrow(/no http\(s\) URL/);
+  });
 });
