@@ -21,6 +21,15 @@ export const PHOTO_RESTORATION_UPSCALE = {
 const COLUMN = 320;
 const ROW = 160;
 
+/** The seed-000 upscale step both templates share. */
+const upscaleNode = (x: number, y: number): PipelineDocument['nodes'][number] => ({
+  id: 'upscale',
+  type: 'freepik.upscaler-precision-v2',
+  label: 'Upscale ×4',
+  params: { ...PHOTO_RESTORATION_UPSCALE },
+  position: { x, y },
+});
+
 /**
  * Seed 000's workflow with every generated image kept in the user's file service (seed 003:
  * "dùng để lưu ảnh và lấy url lưu vào generated image"): restore with Gemini, store the
@@ -39,13 +48,7 @@ const photoRestoration: PipelineDocument = {
       position: { x: COLUMN, y: ROW },
     },
     { id: 'store_restored', type: 'storage.file-upload', label: 'Store restored', params: {}, position: { x: COLUMN * 2, y: 0 } },
-    {
-      id: 'upscale',
-      type: 'freepik.upscaler-precision-v2',
-      label: 'Upscale ×4',
-      params: { ...PHOTO_RESTORATION_UPSCALE },
-      position: { x: COLUMN * 2, y: ROW * 2 },
-    },
+    upscaleNode(COLUMN * 2, ROW * 2),
     { id: 'restored_url', type: 'output', label: 'Restored image URL (file service)', params: { name: 'restored_url' }, position: { x: COLUMN * 3, y: -ROW / 2 } },
     { id: 'restored_image', type: 'output', label: 'Restored image', params: { name: 'restored_image' }, position: { x: COLUMN * 3, y: ROW / 2 } },
     { id: 'store_upscaled', type: 'storage.file-upload', label: 'Store upscaled', params: {}, position: { x: COLUMN * 3, y: ROW * 2 } },
@@ -73,13 +76,7 @@ const photoExport: PipelineDocument = {
   version: 1,
   nodes: [
     { id: 'restored', type: 'input.image', label: 'Restored image', params: { name: 'restored' }, position: { x: 0, y: ROW } },
-    {
-      id: 'upscale',
-      type: 'freepik.upscaler-precision-v2',
-      label: 'Upscale ×4',
-      params: { ...PHOTO_RESTORATION_UPSCALE },
-      position: { x: COLUMN, y: ROW },
-    },
+    upscaleNode(COLUMN, ROW),
     { id: 'store_upscaled', type: 'storage.file-upload', label: 'Store upscaled', params: {}, position: { x: COLUMN * 2, y: ROW } },
     { id: 'upscaled_url', type: 'output', label: 'Upscaled image URL (file service)', params: { name: 'upscaled_url' }, position: { x: COLUMN * 3, y: ROW / 2 } },
     { id: 'upscaled_image', type: 'output', label: 'Upscaled image', params: { name: 'upscaled_image' }, position: { x: COLUMN * 3, y: ROW * 1.5 } },
