@@ -103,7 +103,7 @@ export interface TaskEndpoint<S extends z.ZodType = z.ZodType> {
    * webhook-only: async with no status route; results only by webhook (text-to-icon).
    */
   mode: 'async' | 'sync' | 'webhook-only';
-  /** The whole request body: catalog params + image fields + webhook_url (see ./schema-helpers.ts). */
+  /** The whole request body, written from the seeds (see ./seed-rules.ts), not from the catalog. */
   body: S;
   /** Image fields decoded before `produce`; an undecodable one is a 400 naming the field. */
   imageFields?: ImageField[];
