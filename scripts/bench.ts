@@ -17,7 +17,7 @@
  * fetch loops per queue; default 50 / 2), BENCH_POOL (pg pool size; default createDb's),
  * BENCH_SIM_NODE_ARGS (node flags for the simulator process, e.g. to profile it).
  * Poll settings: latency 0 rows use a 0 ms first check (the engine's own overhead is what
- * is measured); other rows use the engine defaults (first check 2 s, ×1.5, max 8 s).
+ * is measured); other rows use the engine defaults (first check 2 s, ×1.5, max 5 s).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';

@@ -73,6 +73,7 @@ const CASES: Record<string, Case> = {
     expected: () => post('/v1/ai/gemini-2-5-flash-image-preview', { prompt: 'make it sepia', reference_images: [fx.photoB64] }),
   },
   'freepik.upscaler-precision-v2': {
+    required: { scale_factor: 4 },
     params: { scale_factor: 2 },
     inputs: () => ({ image: fx.photoB64 }),
     expected: () =>
@@ -379,13 +380,16 @@ async function bytesOf(file: unknown): Promise<Buffer> {
 
 function toUrl(request: HttpRequest): string {
   const url = new URL(request.path, sim.url);
-  for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  for (const [k, v] of Object.entries(request.query ?? {})) {
+    if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
+    else if (v !== undefined) url.searchParams.set(k, String(v));
+  }
   return url.toString();
 }
 
 /** Sends a node's request the way an HTTP client following `encoding` would. */
 async function send(request: HttpRequest): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'x-freepik-api-key': API_KEY };
+  const headers: Record<string, string> = { ...request.headers, 'x-freepik-api-key': API_KEY };
   let body: string | URLSearchParams | FormData | undefined;
   if (request.body && request.encoding === 'form') {
     body = new URLSearchParams(Object.entries(request.body).map(([k, v]): [string, string] => [k, String(v)]));
@@ -638,6 +642,26 @@ describe('endpoint quirks users rely on', () => {
     expect(missing.body.invalid_params).toEqual([expect.objectContaining({ name: 'webhook_url' })]);
     const { task } = await runNode('freepik.text-to-icon', { prompt: 'cat' });
     expect((await send({ method: 'GET', path: `/v1/ai/text-to-icon/${task.taskId}` })).status).toBe(404);
+  });
+
+  it('icon render answers as the seed shows (in progress, no file); the file arrives by the icon task\'s webhook', async () => {
+    const render = getNode('freepik.text-to-icon-render')!.execution as HttpExecution<Record<string, unknown>>;
+    expect(render.mode).toBe('webhook-only');
+    expect(render.statusPath).toBeUndefined();
+    const icon = await runNode('freepik.text-to-icon', { prompt: 'rocket', format: 'png' });
+    const answer = await send({ method: 'POST', path: `/v1/ai/text-to-icon/${icon.task.taskId}/render/svg` });
+    expect(answer.status).toBe(200);
+    // S4:6011-6081: "the Text to Icon process has started", IN_PROGRESS with an empty list.
+    const started = readTask(answer.body);
+    expect(started).toMatchObject({ status: 'IN_PROGRESS', generated: [] });
+    expect(started.taskId).toBeTruthy();
+    expect(render.extract(started).image).toBeUndefined();
+    await expect
+      .poll(() => webhooks.find((w) => w.task_id === started.taskId && w.status === 'COMPLETED'), { timeout: 15_000, interval: 40 })
+      .toBeTruthy();
+    const done = readTask(webhooks.find((w) => w.task_id === started.taskId && w.status === 'COMPLETED'));
+    expect((await picture(render.extract(done).image)).format).toBe('svg');
+    expect((await send({ method: 'POST', path: `/v1/ai/text-to-icon/${randomUUID()}/render/png` })).status).toBe(404);
   });
 
   it('Remove background result URLs live 5 minutes', async () => {

@@ -255,12 +255,15 @@ describe('one pipeline per catalog category, through the engine on the simulator
           ['train', 'freepik.lora-train-character', { name: 'sam', quality: 'high', gender: 'neutral' }],
           ['list', 'freepik.loras-list'],
           ['task', 'output', { name: 'training' }],
+          ['status', 'output', { name: 'training_status' }],
           ['names', 'output', { name: 'loras' }],
         ],
-        ['search.images -> train.images', 'train.task_id -> task.value', 'list.names -> names.value'],
+        ['search.images -> train.images', 'train.task_id -> task.value', 'train.status -> status.value', 'list.names -> names.value'],
       ),
     );
     expect(view.outputs?.training).toMatch(/^[0-9a-f-]{36}$/);
+    // Freepik's own answer to the training request, not the engine's "done" (issue 15, item 4).
+    expect(view.outputs?.training_status).toBe('IN_PROGRESS');
     expect(String(view.outputs?.loras)).toContain('vintage-japanese');
   });
 

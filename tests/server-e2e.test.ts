@@ -21,6 +21,7 @@ let server: TestServer;
 let base: string;
 let pipelineId: string;
 let photoAssetId: string;
+let restoredAssetId: string;
 let webDist: string;
 
 beforeAll(async () => {
@@ -96,7 +97,7 @@ describe('Photo restoration over the REST API', () => {
     expect(run.body.nodes.every((n) => n.status === 'succeeded')).toBe(true);
     expect(run.body.nodes.find((n) => n.nodeId === 'upscale')?.taskId).toEqual(expect.any(String));
 
-    const image = run.body.outputs?.image as { assetId: string; url: string; mime: string };
+    const image = run.body.outputs?.upscaled_image as { assetId: string; url: string; mime: string };
     expect(image.url).toBe(`/api/assets/${image.assetId}`);
     const file = await fetch(`${base}${image.url}`);
     expect(file.status).toBe(200);
@@ -112,12 +113,27 @@ describe('Photo restoration over the REST API', () => {
     const again = await fetch(`${base}${image.url}`, { headers: { 'if-none-match': file.headers.get('etag')! } });
     expect(again.status).toBe(304);
 
-    // The file service holds the upscaled image at the stored URL.
-    const storedUrl = run.body.outputs?.restored_url as string;
-    expect(storedUrl.startsWith(sim.url)).toBe(true);
-    const stored = await fetch(storedUrl);
-    const storedMeta = await sharp(Buffer.from(await stored.arrayBuffer())).metadata();
-    expect({ width: storedMeta.width, height: storedMeta.height }).toEqual({ width: 800, height: 600 });
+    // The file service holds both generated images, each at the URL named after it (seeds 000 and 003):
+    // the restored (Gemini) image at restored_url, its ×4 upscale at upscaled_url.
+    const stored = async (name: string) => {
+      const url = run.body.outputs?.[name] as string;
+      expect(url.startsWith(sim.url), `${name} is a file-service URL`).toBe(true);
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const meta = await sharp(bytes).metadata();
+      return { bytes, size: { width: meta.width, height: meta.height } };
+    };
+    const restored = await stored('restored_url');
+    expect(restored.size).toEqual({ width: 200, height: 150 });
+    const upscaled = await stored('upscaled_url');
+    expect(upscaled.size).toEqual({ width: 800, height: 600 });
+    expect(upscaled.bytes.equals(bytes)).toBe(true);
+    // The restored image kept by Pikflow is the one stored.
+    const restoredAsset = run.body.outputs?.restored_image as { url: string; assetId: string };
+    restoredAssetId = restoredAsset.assetId;
+    const kept = Buffer.from(await (await fetch(`${base}${restoredAsset.url}`)).arrayBuffer());
+    expect(kept.equals(restored.bytes)).toBe(true);
   });
 
   test('?wait=true answers 200 with the finished run', async () => {
@@ -128,6 +144,22 @@ describe('Photo restoration over the REST API', () => {
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('succeeded');
     expect(response.body.outputs?.restored_url).toEqual(expect.stringContaining(sim.url));
+    expect(response.body.outputs?.upscaled_url).toEqual(expect.stringContaining(sim.url));
+  });
+
+  test("seed 000's Export step: the photo-export template upscales a restored image on demand and stores it", async () => {
+    const created = await http(`${base}/api/templates/photo-export/pipelines`, { method: 'POST', json: {} });
+    expect(created.status).toBe(201);
+    const run = await http<RunView>(`${base}/api/pipelines/${created.body.id}/runs?wait=true&timeout=90`, {
+      method: 'POST',
+      json: { inputs: { restored: restoredAssetId } },
+    });
+    expect(run.status, run.text).toBe(200);
+    expect(run.body.status).toBe('succeeded');
+    const url = run.body.outputs?.upscaled_url as string;
+    expect(url.startsWith(sim.url)).toBe(true);
+    const meta = await sharp(Buffer.from(await (await fetch(url)).arrayBuffer())).metadata();
+    expect({ width: meta.width, height: meta.height }).toEqual({ width: 800, height: 600 });
   });
 
   test('SSE resumes after Last-Event-ID and says 204 when nothing is left', async () => {

@@ -40,7 +40,7 @@ test('on PostgreSQL: health, template, upload, REST trigger with wait, 4× outpu
   });
   expect(run.status, run.text).toBe(200);
   expect(run.body.status).toBe('succeeded');
-  const image = run.body.outputs!.image as { url: string };
+  const image = run.body.outputs!.upscaled_image as { url: string };
   const meta = await sharp(Buffer.from(await (await fetch(`${base}${image.url}`)).arrayBuffer())).metadata();
   expect({ width: meta.width, height: meta.height }).toEqual({ width: 400, height: 300 });
   const history = await http(`${base}/api/runs?pipelineId=${created.body.id}`);

@@ -12,7 +12,8 @@ type Edge = { id: string; source: string; sourceHandle: string; target: string; 
 const input = (id: string, name = id, params: Record<string, unknown> = {}): Node => ({ id, type: 'input.image', params: { name, ...params } });
 const text = (id: string, name = id, params: Record<string, unknown> = {}): Node => ({ id, type: 'input.text', params: { name, ...params } });
 const gemini = (id: string, params: Record<string, unknown> = { prompt: 'restore' }): Node => ({ id, type: 'freepik.gemini-2-5-flash', params });
-const upscale = (id: string, params: Record<string, unknown> = {}): Node => ({ id, type: 'freepik.upscaler-precision-v2', params });
+// scale_factor is required (seed 000): every upscale here sets it unless a case overrides it.
+const upscale = (id: string, params: Record<string, unknown> = {}): Node => ({ id, type: 'freepik.upscaler-precision-v2', params: { scale_factor: 4, ...params } });
 const upload = (id: string): Node => ({ id, type: 'storage.file-upload', params: {} });
 const out = (id: string, name = id): Node => ({ id, type: 'output', params: { name } });
 const link = (id: string, from: string, to: string): Edge => {
@@ -199,7 +200,7 @@ const CASES: Case[] = [
         code: 'unknown_param',
         nodeId: 'up',
         field: 'sharpness',
-        message: 'node up (Magnific Upscaler Precision V2) has no setting "sharpness" (its settings: sharpen, smart_grain, ultra_detail, flavor, scale_factor, filter_nsfw)',
+        message: 'node up (Magnific Upscaler Precision V2) has no setting "sharpness" (its settings: sharpen, smart_grain, ultra_detail, flavor, scale_factor)',
       },
     ],
   },

@@ -242,9 +242,9 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId(`node-problems-${UPSCALE}`).count()).toBe(0);
 
     await select(OUTPUT_URL);
-    await byTestId('param-name-input').fill('restored_url');
+    await byTestId('param-name-input').fill('upscaled_url');
     await select(OUTPUT_IMAGE);
-    await byTestId('param-name-input').fill('image');
+    await byTestId('param-name-input').fill('upscaled_image');
 
     await select(IMAGE);
     await byTestId('param-name-input').fill('photo');
@@ -338,7 +338,8 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('pipeline-list').locator('li').count()).toBeGreaterThan(0);
     await byTestId('template-photo-restoration').click();
     await eventually(() => byTestId('pipeline-name').inputValue()).toBe('Photo restoration');
-    for (const id of ['photo', 'restore', 'upscale', 'upload', 'restored_url', 'image']) {
+    const templateNodes = ['photo', 'restore', 'store_restored', 'restored_url', 'restored_image', 'upscale', 'store_upscaled', 'upscaled_url', 'upscaled_image'];
+    for (const id of templateNodes) {
       await eventually(() => byTestId(`node-${id}`).count()).toBe(1);
     }
     await eventually(() => byTestId('pipeline-version').textContent()).toBe('v1');
@@ -366,13 +367,13 @@ describe('the editor', { timeout: 180_000 }, () => {
     await (await download).saveAs(file);
     const exported = JSON.parse(readFileSync(file, 'utf8')) as { name: string; nodes: unknown[]; edges: unknown[] };
     expect(exported.name).toBe('Photo restoration');
-    expect(exported.nodes).toHaveLength(6);
-    expect(exported.edges).toHaveLength(5);
+    expect(exported.nodes).toHaveLength(9);
+    expect(exported.edges).toHaveLength(8);
 
     await byTestId('import-file').setInputFiles(file);
     await eventually(() => byTestId('unsaved-indicator').count()).toBe(1);
     await eventually(() => page.getByText('not saved yet').count()).toBe(1);
-    await eventually(() => page.locator('.react-flow__node').count()).toBe(6);
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(9);
   });
 
   it('copies, pastes, deletes and undoes with the keyboard', async () => {
@@ -381,16 +382,16 @@ describe('the editor', { timeout: 180_000 }, () => {
     const pane = await byTestId('canvas').boundingBox();
     await page.mouse.move(pane!.x + 40, pane!.y + pane!.height - 60);
     await page.keyboard.press('Control+v');
-    await eventually(() => page.locator('.react-flow__node').count()).toBe(7);
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(10);
     await eventually(() => byTestId('node-upscaler-precision-v2-1').count()).toBe(1);
     await page.keyboard.press('Delete');
-    await eventually(() => page.locator('.react-flow__node').count()).toBe(6);
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(9);
     await page.keyboard.press('Control+z');
-    await eventually(() => page.locator('.react-flow__node').count()).toBe(7);
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(10);
     await page.keyboard.press('Control+z');
-    await eventually(() => page.locator('.react-flow__node').count()).toBe(6);
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(9);
     await page.keyboard.press('Control+y');
-    await eventually(() => page.locator('.react-flow__node').count()).toBe(7);
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(10);
   });
 
   it('shows a failed node with the reason and skips what depends on it', async (ctx) => {

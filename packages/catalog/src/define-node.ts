@@ -54,7 +54,10 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   /** Relative to the service's base URL. */
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** A list value repeats its key (`filters[icon_type][]=a&filters[icon_type][]=b`). */
+  query?: Record<string, string | number | boolean | undefined | readonly (string | number)[]>;
+  /** Headers the endpoint documents (stock: `Accept-Language`); the client's own (API key, accept) win. */
+  headers?: Record<string, string>;
   body?: Record<string, unknown>;
   /** json (default), form = application/x-www-form-urlencoded, multipart = form-data with BinaryFile parts. */
   encoding?: 'json' | 'form' | 'multipart';

@@ -23,12 +23,13 @@ describe('serializeCatalog', () => {
     expect(props.smart_grain).toMatchObject({ minimum: 0, maximum: 100, default: 7 });
     expect(props.ultra_detail).toMatchObject({ minimum: 0, maximum: 100, default: 30 });
     expect(props.flavor).toMatchObject({ enum: ['sublime', 'photo', 'photo_denoiser'] });
-    expect(props.scale_factor!.default).toBe(2);
+    expect(props.scale_factor!.default).toBeUndefined();
+    expect(schema.required).toEqual(['scale_factor']);
     expect(props.scale_factor!.anyOf).toEqual(
       expect.arrayContaining([expect.objectContaining({ type: 'integer', minimum: 2, maximum: 16 }), expect.objectContaining({ type: 'string' })]),
     );
-    expect(props.filter_nsfw).toMatchObject({ type: 'boolean' });
-    expect(node.defaults).toEqual({ sharpen: 7, smart_grain: 7, ultra_detail: 30, scale_factor: 2 });
+    expect(props.filter_nsfw).toBeUndefined();
+    expect(node.defaults).toEqual({ sharpen: 7, smart_grain: 7, ultra_detail: 30 });
     expect(node.mode).toBe('async');
     expect(node.inputs).toEqual([expect.objectContaining({ name: 'image', type: 'image', required: true, accepts: 'both' })]);
   });

@@ -104,7 +104,12 @@ export const nodeRuns = pgTable(
     submittedAt: ts('submitted_at'),
     finishedAt: ts('finished_at'),
   },
-  (t) => [uniqueIndex('node_runs_run_node').on(t.runId, t.nodeId), index('node_runs_task').on(t.taskId)],
+  (t) => [
+    uniqueIndex('node_runs_run_node').on(t.runId, t.nodeId),
+    index('node_runs_task').on(t.taskId),
+    // In-flight node runs per endpoint: the per-key concurrency count (engine concurrency.ts).
+    index('node_runs_in_flight').on(t.nodeType).where(sql`status IN ('running', 'submitted')`),
+  ],
 );
 
 /** Durable event log of a run: SSE replays it, so a late subscriber sees everything. */

@@ -10,11 +10,11 @@ export const DEFAULT_FREEPIK_API_BASE = 'https://api.freepik.com';
 export const DEFAULT_FILE_SERVICE_URL = 'https://file-service-cdal.onrender.com';
 
 /**
- * Polling: first status check after 2 s, then ×1.5 up to 8 s. A 10 s task takes
- * checks at 2, 5, 9.5, 16 s (4 requests); a 30 s task 7 requests — far under the
- * 2–5 s fixed-interval polling of Freepik's own examples.
+ * Polling as seed 000 says ("poll the status endpoint every 2-5 seconds"): first status
+ * check after 2 s, then ×1.5 up to 5 s. Checks at 2, 5, 9.5, 14.5, 19.5 s…: a 10 s task
+ * takes 4 requests, a 30 s task 7. POLL_* settings override it (e.g. longer for video).
  */
-export const DEFAULT_POLL = { initialDelayMs: 2_000, factor: 1.5, maxDelayMs: 8_000 };
+export const DEFAULT_POLL = { initialDelayMs: 2_000, factor: 1.5, maxDelayMs: 5_000 };
 
 type Env = Record<string, string | undefined>;
 

@@ -84,6 +84,7 @@ import { webhooksEnabled } from './config.ts';
 import { EVENTS_CHANNEL, type EventBus } from './events.ts';
 import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from './freepik-client.ts';
 import { batchedTransaction } from './batched-transaction.ts';
+import { CONCURRENCY_RETRY_MS, claimConcurrencySlot } from './concurrency.ts';
 import { QUEUES, type JobQueue, type NodeJobData, type QueueName, type RawClient } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
@@ -441,6 +442,11 @@ export class Executor {
       );
     }
     const request = execution.request({ params, inputs, webhookUrl, idempotencyKey: row.idempotencyKey });
+    if (execution.maxConcurrentTasks !== undefined && !(await claimConcurrencySlot(this.db, { nodeRunId: row.id, nodeType: node.type, limit: execution.maxConcurrentTasks }))) {
+      // Freepik's per-key limit is reached (by any worker): ask again later rather than fail or collect 429s.
+      ctx.log.info({ limit: execution.maxConcurrentTasks }, 'waiting for a concurrency slot');
+      return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, CONCURRENCY_RETRY_MS));
+    }
 
     // Journal before the POST: from here on a restart knows a task may exist. One statement
     // (the compare-and-set and its event, committed together): exactly one executor wins it.
@@ -485,7 +491,8 @@ export class Executor {
       // The file service is idempotent (keyed upload): its result is journaled with the completion.
       // A Freepik sync task is paid for, so its id is journaled first.
       if (execution.service === 'freepik') await this.journalTask(ctx, task.taskId ?? row.idempotencyKey, null);
-      return this.completeFromTask(ctx, execution, { ...task, status: 'COMPLETED' });
+      // The answer is the result, but its status stays Freepik's own (LoRA training answers IN_PROGRESS).
+      return this.completeFromTask(ctx, execution, task);
     }
     if (!task.taskId) {
       await this.journalNoTask(row.id);

@@ -85,7 +85,7 @@ export class FreepikClient {
         const { body, contentType } = encodeBody(request);
         response = await httpRequest(url, {
           method: request.method,
-          headers: { ...this.headers(service), ...(contentType ? { 'content-type': contentType } : {}) },
+          headers: { ...request.headers, ...this.headers(service), ...(contentType ? { 'content-type': contentType } : {}) },
           body,
           signal: timeout.signal,
           dispatcher: this.transport.agent,
@@ -201,7 +201,10 @@ export class FreepikClient {
   private url(service: Service, path: string, query?: HttpRequest['query']): string {
     const base = service === 'freepik' ? this.options.freepikBaseUrl : this.options.fileServiceUrl;
     const url = new URL(base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
+      else if (v !== undefined) url.searchParams.set(k, String(v));
+    }
     return url.toString();
   }
 

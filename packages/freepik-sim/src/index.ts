@@ -7,6 +7,6 @@ export type { SimCounters, SimStats } from './core/stats.ts';
 export { keyLabel } from './core/stats.ts';
 export { signWebhook } from './core/webhooks.ts';
 export { SIM_ENDPOINTS } from './endpoints/index.ts';
-export { nodeBody } from './endpoints/schema-helpers.ts';
+export { imageValue, webhookUrl } from './endpoints/schema-helpers.ts';
 export { defineTaskEndpoint } from './endpoints/types.ts';
 export type * from './endpoints/types.ts';

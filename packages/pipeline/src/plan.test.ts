@@ -27,7 +27,13 @@ const branching: PipelineDocument = {
 
 describe('topologicalGenerations', () => {
   it('orders the restoration template in waves', () => {
-    expect(topologicalGenerations(restoration)).toEqual([['photo'], ['restore'], ['upscale'], ['upload', 'image'], ['restored_url']]);
+    expect(topologicalGenerations(restoration).map((wave) => [...wave].sort())).toEqual([
+      ['photo'],
+      ['restore'],
+      ['restored_image', 'store_restored', 'upscale'],
+      ['restored_url', 'store_upscaled', 'upscaled_image'],
+      ['upscaled_url'],
+    ]);
   });
   it('puts independent nodes in the same wave', () => {
     const waves = topologicalGenerations(branching);
@@ -53,7 +59,10 @@ describe('descendants', () => {
   it('lists everything downstream of a failed node', () => {
     expect(descendants(branching, 'a')).toEqual(['g', 'side', 'out', 'out2']);
     expect(descendants(branching, 'side')).toEqual(['out2']);
-    expect(descendants(restoration, 'restore')).toEqual(['upscale', 'upload', 'restored_url', 'image']);
+    expect([...descendants(restoration, 'restore')].sort()).toEqual(
+      ['restored_image', 'restored_url', 'store_restored', 'store_upscaled', 'upscale', 'upscaled_image', 'upscaled_url'],
+    );
+    expect(descendants(restoration, 'upscale').sort()).toEqual(['store_upscaled', 'upscaled_image', 'upscaled_url']);
   });
   it('is empty for sinks and unknown nodes', () => {
     expect(descendants(branching, 'out')).toEqual([]);
@@ -70,7 +79,7 @@ describe('incomingLinks', () => {
       ],
     });
     expect(incomingLinks(branching, 'a')).toEqual({});
-    expect(incomingLinks(restoration, 'restored_url')).toEqual({ value: [{ edgeId: 'upload-restored_url', source: 'upload', sourceHandle: 'url' }] });
+    expect(incomingLinks(restoration, 'restored_url')).toEqual({ value: [{ edgeId: 'store_restored-restored_url', source: 'store_restored', sourceHandle: 'url' }] });
   });
 });
 

@@ -1,20 +1,37 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
+import { PikflowError } from '../errors.ts';
 
-/** Reads the stored file's URL from the upload service's (undocumented) response. */
-function storedUrl(body: unknown): string | undefined {
+const URL_FIELDS = ['url', 'file_url', 'fileUrl', 'location', 'secure_url'];
+const ABSOLUTE = /^https?:\/\//i;
+
+/**
+ * Reads the stored file's URL from the upload service's response, whose shape seed 003
+ * does not document (it only prints `response.json()`): the first well-named field, else
+ * any absolute http(s) URL, breadth first. A well-named field holding a relative path is
+ * refused: the URL becomes the pipeline's "generated image" and is used elsewhere, where a
+ * path means nothing (see docs/catalog.md, "Undocumented guesses").
+ */
+function storedUrl(body: unknown): string {
   const seen: unknown[] = [body];
   while (seen.length) {
     const v = seen.shift();
-    if (typeof v === 'string' && /^https?:\/\//.test(v)) return v;
+    if (typeof v === 'string' && ABSOLUTE.test(v)) return v;
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      // Prefer well-named fields before any other URL-looking string.
-      for (const key of ['url', 'file_url', 'fileUrl', 'location', 'secure_url']) if (typeof o[key] === 'string') return o[key] as string;
+      for (const key of URL_FIELDS) {
+        const value = o[key];
+        if (typeof value !== 'string') continue;
+        if (ABSOLUTE.test(value)) return value;
+        throw new PikflowError(
+          'upstream_error',
+          `the file service answered ${key} "${value.slice(0, 200)}", which is not an absolute http(s) URL; a relative path cannot be the stored image's URL (make the service return a full URL)`,
+        );
+      }
       seen.push(...Object.values(o));
     }
   }
-  return undefined;
+  throw new PikflowError('upstream_error', 'the file service answered no http(s) URL of the stored file (its response shape is undocumented: seed 003)');
 }
 
 export const fileServiceUpload = defineNode({

@@ -39,8 +39,9 @@ describe('every foundation node', () => {
   it.each(FOUNDATION.map((d) => [d.id, d] as const))('%s: defaults parse (required fields aside)', (_id, def) => {
     const shape = (def.params as { shape: object }).shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
     const required = Object.entries(shape).filter(([, f]) => !f.safeParse(undefined).success).map(([k]) => k);
-    // Only Gemini has a required param (prompt); everything else parses from nothing.
-    expect(required).toEqual(def.id === gemini25Flash.id ? ['prompt'] : []);
+    // Gemini requires its prompt and Precision V2 its scale_factor (seed 000); everything else parses from nothing.
+    const documented: Record<string, string[]> = { [gemini25Flash.id]: ['prompt'], [upscalerPrecisionV2.id]: ['scale_factor'] };
+    expect(required).toEqual(documented[def.id] ?? []);
     if (required.length === 0) expect(def.params.safeParse({}).success).toBe(true);
   });
 
@@ -103,8 +104,16 @@ describe('Magnific Upscaler Precision V2 (seeds 000 + 001)', () => {
   type P = ReturnType<typeof upscalerPrecisionV2.params.parse>;
   const exec = http<P>(upscalerPrecisionV2.execution);
 
-  it('defaults match the docs', () => {
-    expect(upscalerPrecisionV2.params.parse({})).toEqual({ sharpen: 7, smart_grain: 7, ultra_detail: 30, scale_factor: 2 });
+  it('defaults match the docs, and scale_factor is required with no default (seed 000)', () => {
+    expect(upscalerPrecisionV2.params.parse({ scale_factor: 4 })).toEqual({ sharpen: 7, smart_grain: 7, ultra_detail: 30, scale_factor: 4 });
+    const missing = upscalerPrecisionV2.params.safeParse({});
+    expect(missing.success).toBe(false);
+    expect(missing.error!.issues.map((i) => i.path[0])).toEqual(['scale_factor']);
+  });
+
+  it('offers no field the seeds do not document (filter_nsfw is not in them)', () => {
+    expect(Object.keys(upscalerPrecisionV2.params.shape).sort()).toEqual(['flavor', 'scale_factor', 'sharpen', 'smart_grain', 'ultra_detail']);
+    expect(upscalerPrecisionV2.params.safeParse({ scale_factor: 4, filter_nsfw: true }).data).not.toHaveProperty('filter_nsfw');
   });
 
   it('builds the documented example body', () => {
@@ -126,7 +135,7 @@ describe('Magnific Upscaler Precision V2 (seeds 000 + 001)', () => {
   });
 
   it('builds the seed-000 restoration body with base64 input and no webhook', () => {
-    const params = upscalerPrecisionV2.params.parse({ sharpen: 10, smart_grain: 5, ultra_detail: 40, flavor: 'photo', scale_factor: 4, filter_nsfw: true });
+    const params = upscalerPrecisionV2.params.parse({ sharpen: 10, smart_grain: 5, ultra_detail: 40, flavor: 'photo', scale_factor: 4 });
     expect(exec.request(ctx(params, { image: BARE_PNG })).body).toEqual({
       image: BARE_PNG,
       sharpen: 10,
@@ -134,7 +143,6 @@ describe('Magnific Upscaler Precision V2 (seeds 000 + 001)', () => {
       ultra_detail: 40,
       flavor: 'photo',
       scale_factor: 4,
-      filter_nsfw: true,
     });
   });
 
@@ -152,9 +160,8 @@ describe('Magnific Upscaler Precision V2 (seeds 000 + 001)', () => {
     ['smart_grain', 7.5],
     ['ultra_detail', '30'],
     ['flavor', 'vivid'],
-    ['filter_nsfw', 'yes'],
   ])('refuses %s = %j', (field, value) => {
-    expect(upscalerPrecisionV2.params.safeParse({ [field]: value }).success).toBe(false);
+    expect(upscalerPrecisionV2.params.safeParse({ scale_factor: 4, [field]: value }).success).toBe(false);
   });
 
   it('status and list routes', () => {
@@ -227,5 +234,18 @@ describe('File-service upload (seed 003)', () => {
     [{ message: 'ok', file: { path: 'x', link: 'https://files.example.com/a.png' } }],
   ])('reads the stored URL from %j', (body) => {
     expect(exec.extract(readTask(body))).toEqual({ url: 'https://files.example.com/a.png', image: 'https://files.example.com/a.png' });
+  });
+
+  it.each([[{ url: '/uploads/a.png' }], [{ data: { file_url: 'uploads/a.png' } }], [{ location: '//cdn.example.com/a.png' }]])(
+    'refuses a relative path %j with a clear error',
+    (body) => {
+      expect(() => exec.extract(readTask(body))).toThrow(
+        expect.objectContaining({ code: 'upstream_error', message: expect.stringMatching(/not an absolute http\(s\) URL; a relative path/) }),
+      );
+    },
+  );
+
+  it('says so when the answer holds no URL at all', () => {
+    expect(() => exec.extract(readTask({ ok: true, id: 'x' }))).toThrow(/no http\(s\) URL/);
   });
 });

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode } from '../freepik-task.ts';
-import { stylingColor } from './shared-fields.ts';
 
 export const imagen3 = defineFreepikTaskNode({
   id: 'freepik.imagen3',
@@ -18,14 +17,14 @@ export const imagen3 = defineFreepikTaskNode({
     aspect_ratio: z
       .enum(['square_1_1', 'social_story_9_16', 'widescreen_16_9', 'traditional_3_4', 'classic_4_3'])
       .default('square_1_1'),
-    // The seeds hide styling's child attributes; the example (S4:1269-1276) shows style + effects.
+    // The seeds hide styling's child attributes; the example (S4:1269-1276) shows style + effects
+    // (and no colors, so none are offered here).
     styling: z
       .object({
         style: z.string().optional().describe('e.g. anime, photo'),
         effects: z
           .object({ color: z.string().optional(), lightning: z.string().optional(), framing: z.string().optional() })
           .optional(),
-        colors: z.array(stylingColor).optional(),
       })
       .optional(),
     person_generation: z.enum(['dont_allow', 'allow_adult', 'allow_all']).default('allow_all'),

@@ -4,7 +4,24 @@
  * documented fields (Kling's, the stock filters) from being typed three times.
  */
 import { z } from 'zod';
+import type { HttpRequest } from '../define-node.ts';
 import type { TaskSnapshot } from '../task-response.ts';
+
+/**
+ * The stock endpoints' `Accept-Language` header (S4:6201, 6953, 7238, 7834, 7948): the
+ * search language as ISO 639-1 with an optional ISO 3166-1 country; Freepik uses en-US
+ * when it is absent or unknown. A param named after the header, sent as the header.
+ */
+export const acceptLanguage = z
+  .string()
+  .regex(/^[A-Za-z]{2}(?:-[A-Za-z]{2})?$/, 'a language code such as en-US, es-ES or fr')
+  .optional()
+  .describe('Search language (Accept-Language), e.g. es-ES; Freepik uses en-US when empty');
+
+/** The request headers for an `Accept-Language` param, when one is set. */
+export function languageHeaders(language: string | undefined): { headers?: Record<string, string> } {
+  return language ? { headers: { 'Accept-Language': language } } : {};
+}
 
 /** An integer percentage 0–100 with its documented default. */
 export const percent = (fallback: number, what: string) => z.number().int().min(0).max(100).default(fallback).describe(what);
@@ -32,13 +49,13 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
  * Flattens nested filter objects into Freepik's bracket query keys:
  * `{orientation: {landscape: 1}}` → `filters[orientation][landscape]=1`.
  */
-export function bracketQuery(prefix: string, value: unknown, out: Record<string, string | number | boolean | undefined> = {}) {
+export function bracketQuery(prefix: string, value: unknown, out: NonNullable<HttpRequest['query']> = {}) {
   if (value === undefined || value === null) return out;
   if (isRecord(value)) {
     for (const [k, v] of Object.entries(value)) bracketQuery(`${prefix}[${k}]`, v, out);
   } else if (Array.isArray(value)) {
-    // The query record cannot repeat a key; Freepik's list filters take comma-separated values too.
-    if (value.length) out[`${prefix}[]`] = value.join(',');
+    // A list filter repeats its key, one value each: filters[icon_type][]=a&filters[icon_type][]=b (S4:7022).
+    if (value.length) out[`${prefix}[]`] = value.map(String);
   } else {
     out[prefix] = value as string | number | boolean;
   }
@@ -69,11 +86,15 @@ export const MYSTIC_LIKE_ASPECT_RATIOS = [
   'social_post_4_5',
 ] as const;
 
-/** Hex colour with a weight, as in Mystic and Flux dev `styling.colors`. */
+/**
+ * A colour with a weight, as in Mystic and Flux dev `styling.colors`. The seeds hide the
+ * child attributes and show only the example `{color: "#FF0000", weight: 0.5}` (S4:647-651,
+ * 1623-1628), so neither the colour format nor the weight's range is checked here:
+ * Freepik decides (undocumented, see docs/catalog.md).
+ */
 export const stylingColor = z.object({
-  color: z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'use a #RRGGBB colour'),
-  // The seeds hide the child attributes; the example uses 0.5 (S4:647-651).
-  weight: z.number().min(0).max(1),
+  color: z.string().min(1).describe('e.g. #FF0000 (format undocumented)'),
+  weight: z.number().describe('e.g. 0.5 (range undocumented)'),
 });
 
 /** Is this URL's path a picture a user can see (not a zip)? */

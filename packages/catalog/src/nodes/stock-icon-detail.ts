@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
-import { dataOf, iconThumbnail, isRecord, numericId } from './shared-fields.ts';
+import { acceptLanguage, dataOf, iconThumbnail, isRecord, languageHeaders, numericId } from './shared-fields.ts';
 
 export const stockIconDetail = defineNode({
   id: 'freepik.stock-icon-detail',
@@ -13,12 +13,12 @@ export const stockIconDetail = defineNode({
     { name: 'name', type: 'text', label: 'Name' },
     { name: 'icon', type: 'json', label: 'Icon', description: 'The icon record with related {visual_concept, style, variants}' },
   ],
-  params: z.object({ id: numericId('Icon id') }),
+  params: z.object({ id: numericId('Icon id'), 'Accept-Language': acceptLanguage }),
   execution: {
     kind: 'http',
     service: 'freepik',
     mode: 'sync',
-    request: ({ params }) => ({ method: 'GET', path: `/v1/icons/${params.id}` }),
+    request: ({ params }) => ({ method: 'GET', path: `/v1/icons/${params.id}`, ...languageHeaders(params['Accept-Language']) }),
     extract: (task) => {
       const icon = dataOf(task);
       return { image: iconThumbnail(icon), name: isRecord(icon) ? icon.name : undefined, icon };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
-import { dataOf, isRecord, looksLikeImageUrl, numericId } from './shared-fields.ts';
+import { acceptLanguage, dataOf, isRecord, languageHeaders, looksLikeImageUrl, numericId } from './shared-fields.ts';
 
 export const stockIconDownload = defineNode({
   id: 'freepik.stock-icon-download',
@@ -21,6 +21,7 @@ export const stockIconDownload = defineNode({
       .union([z.literal(512), z.literal(256), z.literal(128), z.literal(64), z.literal(32), z.literal(24), z.literal(16)])
       .default(512)
       .describe('PNG only'),
+    'Accept-Language': acceptLanguage,
   }),
   execution: {
     kind: 'http',
@@ -30,6 +31,7 @@ export const stockIconDownload = defineNode({
       method: 'GET',
       path: `/v1/icons/${params.id}/download`,
       query: { format: params.format, png_size: params.png_size },
+      ...languageHeaders(params['Accept-Language']),
     }),
     extract: (task) => {
       const d = dataOf(task);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compact, defineNode } from '../define-node.ts';
-import { bracketQuery, iconThumbnail, searchPage } from './shared-fields.ts';
+import { acceptLanguage, bracketQuery, iconThumbnail, languageHeaders, searchPage } from './shared-fields.ts';
 
 export const stockIconsSearch = defineNode({
   id: 'freepik.stock-icons-search',
@@ -32,11 +32,12 @@ export const stockIconsSearch = defineNode({
         shape: z.enum(['outline', 'fill', 'lineal-color', 'hand-drawn']).optional(),
         period: z.enum(['three-months', 'six-months', 'one-year', 'all']).optional(),
         free_svg: z.enum(['all', 'free', 'premium']).optional(),
-        // The enum is hidden in the seeds (S4:7023-7025); sent as filters[icon_type][]=a,b.
+        // The enum is hidden in the seeds (S4:7022-7025); each value repeats the key: filters[icon_type][]=a&filters[icon_type][]=b.
         icon_type: z.array(z.string().min(1)).optional(),
       })
       .optional(),
     thumbnail_size: z.string().optional().describe('Thumbnail size in px; Freepik uses 128 when empty'),
+    'Accept-Language': acceptLanguage,
   }),
   execution: {
     kind: 'http',
@@ -55,6 +56,7 @@ export const stockIconsSearch = defineNode({
         thumbnail_size: params.thumbnail_size,
         ...bracketQuery('filters', params.filters),
       }),
+      ...languageHeaders(params['Accept-Language']),
     }),
     extract: (task) => {
       const { pictures, firstId } = searchPage(task, iconThumbnail);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
-import { dataOf, isRecord, numericId, pictureOf } from './shared-fields.ts';
+import { acceptLanguage, dataOf, isRecord, languageHeaders, numericId, pictureOf } from './shared-fields.ts';
 
 export const stockResourceDownload = defineNode({
   id: 'freepik.stock-resource-download',
@@ -19,6 +19,7 @@ export const stockResourceDownload = defineNode({
       .union([z.enum(['small', 'medium', 'large', 'original']), z.number().int().min(100).max(2000)])
       .optional()
       .describe('Photos only: small (1000 px), medium (1500), large (2000), original, or 100–2000 px on the long side'),
+    'Accept-Language': acceptLanguage,
   }),
   execution: {
     kind: 'http',
@@ -28,6 +29,7 @@ export const stockResourceDownload = defineNode({
       method: 'GET',
       path: `/v1/resources/${params['resource-id']}/download`,
       query: params.image_size === undefined ? undefined : { image_size: params.image_size },
+      ...languageHeaders(params['Accept-Language']),
     }),
     extract: (task) => {
       const d = dataOf(task);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compact, defineNode } from '../define-node.ts';
-import { bracketQuery, flag, isRecord, searchPage } from './shared-fields.ts';
+import { acceptLanguage, bracketQuery, flag, isRecord, languageHeaders, searchPage } from './shared-fields.ts';
 
 /** `data[].image.source.url`: the preview picture of a resource. */
 function previewOf(resource: unknown): string | undefined {
@@ -60,6 +60,7 @@ export const stockResourcesSearch = defineNode({
         ids: z.string().optional().describe('Comma-separated ids; ignores every other filter'),
       })
       .optional(),
+    'Accept-Language': acceptLanguage,
   }),
   execution: {
     kind: 'http',
@@ -69,6 +70,7 @@ export const stockResourcesSearch = defineNode({
       method: 'GET',
       path: '/v1/resources',
       query: compact({ term: params.term, page: params.page, limit: params.limit, order: params.order, ...bracketQuery('filters', params.filters) }),
+      ...languageHeaders(params['Accept-Language']),
     }),
     extract: (task) => {
       const { pictures, firstId } = searchPage(task, previewOf);

@@ -5,7 +5,7 @@ export const textToIconRender = defineNode({
   id: 'freepik.text-to-icon-render',
   title: 'Render icon',
   category: 'icons',
-  description: 'Renders a generated icon (by its task id) as PNG or SVG.',
+  description: 'Renders a generated icon (by its task id) as PNG or SVG. The file arrives by webhook, so webhooks must be on.',
   inputs: [{ name: 'task-id', type: 'text', label: 'Icon task id', required: true }],
   outputs: [{ name: 'image', type: 'image', label: 'Icon' }],
   params: z.object({
@@ -15,9 +15,11 @@ export const textToIconRender = defineNode({
   execution: {
     kind: 'http',
     service: 'freepik',
-    // No body, no webhook_url and no status route, so the answer must carry the file: treated as synchronous.
-    // The docs example shows IN_PROGRESS with an empty list (S4:6077-6081); the simulator answers COMPLETED.
-    mode: 'sync',
+    // The documented answer is a task "in progress" with no file (S4:6011-6081), and there is no
+    // status route: the result reaches the webhook the icon task was created with (text-to-icon
+    // requires one), as this render task's COMPLETED status. Should Freepik answer COMPLETED with
+    // the file at once, the engine takes it from the answer.
+    mode: 'webhook-only',
     request: ({ params }) => ({
       method: 'POST',
       path: `/v1/ai/text-to-icon/${encodeURIComponent(params['task-id'])}/render/${params.format}`,

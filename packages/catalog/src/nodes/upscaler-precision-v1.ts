@@ -14,7 +14,6 @@ export const upscalerPrecisionV1 = defineFreepikTaskNode({
     sharpen: percent(50, 'Edge definition and clarity'),
     smart_grain: percent(7, 'Film grain and texture preservation'),
     ultra_detail: percent(30, 'Fine detail'),
-    filter_nsfw: z.boolean().optional().describe('Replace NSFW results with a black image (newer spec)'),
   }),
   task: {
     path: '/v1/ai/image-upscaler-precision',

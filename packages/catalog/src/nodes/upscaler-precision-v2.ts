@@ -17,15 +17,14 @@ export const upscalerPrecisionV2 = defineFreepikTaskNode({
       .enum(['sublime', 'photo', 'photo_denoiser'])
       .optional()
       .describe('sublime: art and illustration; photo: photographs; photo_denoiser: noisy photos'),
-    // The API takes 2–16 as an integer or as the same digits in a string.
+    // The API takes 2–16 as an integer or as the same digits in a string. Required, with no
+    // default: seed 000 says so (S0:249, "Recommended: 4"), though the OpenAPI leaves it optional (S1:205-208).
     scale_factor: z
       .union([
         z.number().int().min(2).max(16),
         z.string().regex(/^(?:[2-9]|1[0-6])$/, 'scale_factor must be 2–16'),
       ])
-      .default(2)
-      .describe('Multiplier of width and height (2–16)'),
-    filter_nsfw: z.boolean().optional().describe('Replace NSFW results with a black image'),
+      .describe('Multiplier of width and height (2–16); 4 is recommended'),
   }),
   task: {
     path: '/v1/ai/image-upscaler-precision-v2',

@@ -99,6 +99,21 @@ export class SimCore implements SimServices {
     return task && task.apiKey === apiKey ? this.tasks.view(task) : undefined;
   }
 
+  startTask(request: FastifyRequest, endpoint: TaskEndpoint, body: Record<string, unknown>, webhookUrl?: string): SimTaskView {
+    const task = this.tasks.create({
+      endpoint,
+      apiKey: this.apiKeyOf(request),
+      origin: this.originOf(request),
+      webhookUrl,
+      fate: this.drawFate(),
+      latencyMs: this.latencyOf(endpoint),
+      ttlMs: endpoint.resultTtlMs ?? this.config.resultTtlMs,
+      produce: (taskId) =>
+        endpoint.produce({ body, images: {}, endpointId: endpoint.id, taskId, rng: () => this.rng(), maxOutputPixels: this.config.maxOutputPixels }),
+    });
+    return this.tasks.view(task);
+  }
+
   count(apiKey: string, endpointId: string, kind: CountKind): void {
     this.stats.count(apiKey, endpointId, kind);
   }

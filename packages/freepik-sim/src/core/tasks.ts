@@ -132,7 +132,14 @@ export class TaskStore {
   }
 
   view(task: Task): SimTaskView {
-    return { taskId: task.id, endpointId: task.endpoint.id, status: task.status, generated: [...task.generated], extra: { ...task.extra } };
+    return {
+      taskId: task.id,
+      endpointId: task.endpoint.id,
+      status: task.status,
+      generated: [...task.generated],
+      extra: { ...task.extra },
+      ...(task.webhookUrl ? { webhookUrl: task.webhookUrl } : {}),
+    };
   }
 
   clear(): void {

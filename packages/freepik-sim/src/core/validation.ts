@@ -13,7 +13,12 @@ function reasonOf(issue: Issue): string {
 }
 
 export function issuesToParams(issues: readonly Issue[]): InvalidParam[] {
-  return issues.map((issue) => ({ name: issue.path.map(String).join('.') || 'body', reason: reasonOf(issue) }));
+  return issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    // A strict body names each field the seeds do not document.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ name: [...at, key].join('.'), reason: 'not a documented field' }));
+    return [{ name: at.join('.') || 'body', reason: reasonOf(issue) }];
+  });
 }
 
 /** Parses with a zod schema, or throws Freepik's 400 listing every invalid field. */

@@ -1,6 +1,6 @@
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { unitHash } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { classifierBody } from './seed-rules.ts';
 
 /** AI-image classifier (sync): `{data:[{class_name:not_ai,probability},{class_name:ai,probability}]}`, fixed per image. */
 export const aiClassifier = defineTaskEndpoint({
@@ -8,7 +8,7 @@ export const aiClassifier = defineTaskEndpoint({
   id: 'freepik.ai-classifier',
   path: '/v1/ai/classifier/image',
   mode: 'sync',
-  body: nodeBody('freepik.ai-classifier', { image: imageValue }),
+  body: classifierBody,
   imageFields: [{ name: 'image', accepts: 'both' }],
   latencyMs: 500,
   async produce({ images }) {

@@ -1,7 +1,7 @@
 import { createRng } from '../core/rng.ts';
-import { nodeBody } from './schema-helpers.ts';
 import { promptPicture, sizeFor } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { fluxDevBody } from './seed-rules.ts';
 
 /** Flux dev: the prompt drawn; a given `seed` repeats the picture. POST answers without `generated`. */
 export const fluxDev = defineTaskEndpoint({
@@ -10,7 +10,7 @@ export const fluxDev = defineTaskEndpoint({
   path: '/v1/ai/text-to-image/flux-dev',
   mode: 'async',
   createResponse: 'envelope-without-generated',
-  body: nodeBody('freepik.flux-dev', {}),
+  body: fluxDevBody,
   latencyMs: 4_000,
   async produce({ body, rng }) {
     const random = typeof body.seed === 'number' ? createRng(body.seed) : rng;

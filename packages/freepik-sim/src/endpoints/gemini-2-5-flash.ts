@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { z } from 'zod';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { escapeXml, textLines } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { geminiBody } from './seed-rules.ts';
 
 /** Edits the first reference visibly: warmer, punchier colours and a thin golden frame. */
 async function editReference(data: Buffer): Promise<Buffer> {
@@ -43,10 +43,7 @@ export const gemini25Flash = defineTaskEndpoint({
   id: 'freepik.gemini-2-5-flash',
   path: '/v1/ai/gemini-2-5-flash-image-preview',
   mode: 'async',
-  body: nodeBody('freepik.gemini-2-5-flash', {
-    prompt: z.string({ error: 'prompt is required' }).min(1, 'prompt must not be empty'),
-    reference_images: z.array(imageValue).max(3, 'at most 3 reference images').optional(),
-  }),
+  body: geminiBody,
   imageFields: [{ name: 'reference_images', list: true, accepts: 'both' }],
   latencyMs: 5_000,
   async produce({ body, images, rng }) {

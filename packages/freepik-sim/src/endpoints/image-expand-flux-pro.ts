@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { TaskFailure } from '../core/errors.ts';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { encodeLike } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { imageExpandBody } from './seed-rules.ts';
 
 /** Image expand (Flux Pro): pads each side by its pixels, filled by mirroring the edge. */
 export const imageExpandFluxPro = defineTaskEndpoint({
@@ -10,7 +10,7 @@ export const imageExpandFluxPro = defineTaskEndpoint({
   id: 'freepik.image-expand-flux-pro',
   path: '/v1/ai/image-expand/flux-pro',
   mode: 'async',
-  body: nodeBody('freepik.image-expand-flux-pro', { image: imageValue }),
+  body: imageExpandBody,
   imageFields: [{ name: 'image', accepts: 'base64' }],
   latencyMs: 8_000,
   async produce({ body, images, maxOutputPixels }) {

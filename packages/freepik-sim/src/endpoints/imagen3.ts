@@ -1,6 +1,6 @@
-import { nodeBody } from './schema-helpers.ts';
 import { promptPicture, sizeFor } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { imagen3Body } from './seed-rules.ts';
 
 /**
  * Imagen 3: `num_images` pictures of the prompt. As in the documented GET example
@@ -13,7 +13,7 @@ export const imagen3 = defineTaskEndpoint({
   id: 'freepik.imagen3',
   path: '/v1/ai/text-to-image/imagen3',
   mode: 'async',
-  body: nodeBody('freepik.imagen3', {}),
+  body: imagen3Body,
   latencyMs: 4_000,
   async produce({ body, rng }) {
     const size = sizeFor(String(body.aspect_ratio), 1024);

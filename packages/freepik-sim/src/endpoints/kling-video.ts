@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TaskFailure } from '../core/errors.ts';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { defineTaskEndpoint, type DecodedImage, type OutputFile } from './types.ts';
+import { klingElementsBody, klingV21Body } from './seed-rules.ts';
 
 const fixture = (seconds: 5 | 10) => readFileSync(new URL(`../../fixtures/kling-${seconds}s.mp4`, import.meta.url));
 const VIDEOS = { '5': fixture(5), '10': fixture(10) } as const;
@@ -26,18 +26,6 @@ export function checkKlingImage(image: DecodedImage | undefined): void {
   if (ratio < 1 / 2.5 || ratio > 2.5) throw new TaskFailure(`${image.field} aspect ratio is outside 1:2.5–2.5:1`);
 }
 
-/** The body of the three Kling 2.1 endpoints: prompt is required when no image is given. */
-function klingV21Body(nodeId: string) {
-  return nodeBody(nodeId, { image: imageValue.optional(), static_mask: imageValue.optional() }).refine(
-    (b) => typeof b.image === 'string' || (typeof b.prompt === 'string' && b.prompt.length > 0),
-    { path: ['prompt'], message: 'prompt is required when image is not provided' },
-  );
-}
-
-const klingElementsImages = z
-  .array(z.url({ protocol: /^https?$/, error: 'images must be public URLs' }))
-  .min(1, 'give at least one image')
-  .max(4, 'at most 4 images');
 
 /** What every Kling endpoint declares alike: async, the POST answers `{data:{task_id,status}}`, about 20 s to finish. */
 export const KLING_TASK = {
@@ -63,7 +51,7 @@ export function klingV21Endpoint({ id, path, statusPaths }: KlingVariant) {
     id,
     path,
     statusPaths,
-    body: klingV21Body(id),
+    body: klingV21Body,
     imageFields: [
       { name: 'image', accepts: 'both' },
       { name: 'static_mask', accepts: 'both' },
@@ -82,7 +70,7 @@ export function klingElementsEndpoint({ id, path, statusPaths }: KlingVariant) {
     id,
     path,
     statusPaths,
-    body: nodeBody(id, { images: klingElementsImages }),
+    body: klingElementsBody,
     imageFields: [{ name: 'images', list: true, accepts: 'url' }],
     maxConcurrentTasks: 3,
     async produce({ body, images }) {

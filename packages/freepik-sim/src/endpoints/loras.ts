@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { nodeBody } from './schema-helpers.ts';
 import { promptPicture } from './sim-images.ts';
 import type { RouteEndpoint } from './types.ts';
+import { loraCharacterBody, loraStyleBody } from './seed-rules.ts';
 
 const PREVIEW_PREFIX = '/__sim/loras/';
 const DEFAULT_TRAINING_MS = 30_000;
@@ -24,14 +24,6 @@ interface Training {
   startedAt: number;
 }
 
-const imageUrls = (min: number) =>
-  z
-    .array(z.url({ protocol: /^https?$/, error: 'images must be public URLs' }))
-    .min(min, `give at least ${min} images`)
-    .max(20, 'at most 20 images');
-
-const styleBody = nodeBody('freepik.lora-train-style', { images: imageUrls(6) });
-const characterBody = nodeBody('freepik.lora-train-character', { images: imageUrls(8) });
 
 /**
  * LoRAs: GET /v1/ai/loras (sync list), POST /v1/ai/loras/styles and /characters
@@ -78,7 +70,7 @@ export const loras: RouteEndpoint = {
       const endpointId = `freepik.lora-train-${type}`;
       app.post(`/v1/ai/loras/${type}s`, async (request) => {
         const apiKey = sim.apiKeyOf(request);
-        const body = sim.parse(type === 'style' ? styleBody : characterBody, request.body);
+        const body = sim.parse(type === 'style' ? loraStyleBody : loraCharacterBody, request.body);
         for (const [i, url] of body.images.entries()) await sim.decodeImage(`images.${i}`, url, 'url');
         const training: Training = {
           apiKey,

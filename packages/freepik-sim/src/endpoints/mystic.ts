@@ -1,7 +1,7 @@
 import sharp from 'sharp';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { meanColour, promptPicture, sizeFor, textSvg } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { mysticBody } from './seed-rules.ts';
 
 const LONG_SIDE = { '1k': 1024, '2k': 2048, '4k': 4096 } as const;
 const hex = ({ r, g, b }: { r: number; g: number; b: number }) =>
@@ -17,10 +17,7 @@ export const mystic = defineTaskEndpoint({
   id: 'freepik.mystic',
   path: '/v1/ai/mystic',
   mode: 'async',
-  body: nodeBody('freepik.mystic', {
-    structure_reference: imageValue.optional(),
-    style_reference: imageValue.optional(),
-  }),
+  body: mysticBody,
   imageFields: [
     { name: 'structure_reference', accepts: 'base64' },
     { name: 'style_reference', accepts: 'base64' },

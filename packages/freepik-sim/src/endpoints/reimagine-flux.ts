@@ -1,7 +1,7 @@
 import sharp from 'sharp';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { encodeLike, ratioOf, textSvg } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { reimagineBody } from './seed-rules.ts';
 
 const LOOK = { wild: { hue: 120, saturation: 1.6 }, vivid: { hue: 20, saturation: 1.8 }, subtle: { hue: 8, saturation: 1.15 } } as const;
 
@@ -11,7 +11,7 @@ export const reimagineFlux = defineTaskEndpoint({
   id: 'freepik.reimagine-flux',
   path: '/v1/ai/beta/text-to-image/reimagine-flux',
   mode: 'sync',
-  body: nodeBody('freepik.reimagine-flux', { image: imageValue }),
+  body: reimagineBody,
   imageFields: [{ name: 'image', accepts: 'base64' }],
   latencyMs: 1_500,
   async produce({ body, images }) {

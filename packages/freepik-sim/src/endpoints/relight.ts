@@ -1,7 +1,7 @@
 import sharp from 'sharp';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { encodeLike, meanColour } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { relightBody } from './seed-rules.ts';
 
 type Rgb = { r: number; g: number; b: number; brightness: number };
 
@@ -26,11 +26,7 @@ export const relight = defineTaskEndpoint({
   id: 'freepik.relight',
   path: '/v1/ai/image-relight',
   mode: 'async',
-  body: nodeBody('freepik.relight', {
-    image: imageValue,
-    transfer_light_from_reference_image: imageValue.optional(),
-    transfer_light_from_lightmap: imageValue.optional(),
-  }),
+  body: relightBody,
   imageFields: [
     { name: 'image', accepts: 'both' },
     { name: 'transfer_light_from_reference_image', accepts: 'both' },

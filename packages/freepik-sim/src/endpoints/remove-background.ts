@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { z } from 'zod';
-import { nodeBody } from './schema-helpers.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { removeBackgroundBody } from './seed-rules.ts';
 
 const FIVE_MINUTES = 5 * 60 * 1000;
 /** Preview images hold at most 0.25 MP (docs.freepik.com/api-reference/remove-background). */
@@ -36,9 +36,7 @@ export const removeBackground = defineTaskEndpoint({
   id: 'freepik.remove-background',
   path: '/v1/ai/beta/remove-background',
   mode: 'sync',
-  body: nodeBody('freepik.remove-background', {
-    image_url: z.url({ protocol: /^https?$/, error: 'image_url must be a public http(s) URL' }),
-  }),
+  body: removeBackgroundBody,
   imageFields: [{ name: 'image_url', accepts: 'url' }],
   resultTtlMs: FIVE_MINUTES,
   latencyMs: 1_500,

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { encodeLike } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { styleTransferBody } from './seed-rules.ts';
 
 /**
  * Style transfer: blends the reference over the image, opacity from
@@ -14,7 +14,7 @@ export const styleTransfer = defineTaskEndpoint({
   path: '/v1/ai/image-style-transfer',
   mode: 'async',
   createResponse: 'flat',
-  body: nodeBody('freepik.style-transfer', { image: imageValue, reference_image: imageValue }),
+  body: styleTransferBody,
   imageFields: [
     { name: 'image', accepts: 'both' },
     { name: 'reference_image', accepts: 'both' },

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
-import { nodeBody, webhookUrl } from './schema-helpers.ts';
 import { escapeXml, intHash } from './sim-images.ts';
 import { defineTaskEndpoint, type OutputFile } from './types.ts';
+import { textToIconBody } from './seed-rules.ts';
 
 /** SVG sources of finished icon tasks, so "render" can redraw them as PNG or SVG. */
 export const ICON_SOURCES = new Map<string, string>();
@@ -49,7 +49,7 @@ export const textToIcon = defineTaskEndpoint({
   id: 'freepik.text-to-icon',
   path: '/v1/ai/text-to-icon',
   mode: 'webhook-only',
-  body: nodeBody('freepik.text-to-icon', { webhook_url: webhookUrl }),
+  body: textToIconBody,
   latencyMs: 3_000,
   async produce({ body, taskId }) {
     return { files: [await drawTaskIcon(taskId, body, String(body.format))] };

@@ -103,7 +103,7 @@ export interface TaskEndpoint<S extends z.ZodType = z.ZodType> {
    * webhook-only: async with no status route; results only by webhook (text-to-icon).
    */
   mode: 'async' | 'sync' | 'webhook-only';
-  /** The whole request body: catalog params + image fields + webhook_url (see ./schema-helpers.ts). */
+  /** The whole request body, written from the seeds (see ./seed-rules.ts), not from the catalog. */
   body: S;
   /** Image fields decoded before `produce`; an undecodable one is a 400 naming the field. */
   imageFields?: ImageField[];
@@ -138,6 +138,8 @@ export interface SimTaskView {
   status: SimTaskStatus;
   generated: string[];
   extra: Record<string, unknown>;
+  /** Where the task's status changes are sent, when the create request gave one. */
+  webhookUrl?: string;
 }
 
 /** Shared services handed to `routes` endpoints. */
@@ -158,6 +160,12 @@ export interface SimServices {
   storeFile(file: OutputFile, origin: string, ttlMs?: number): string;
   /** A task of this key, with its status advanced to now; undefined when unknown or another key's. */
   getTask(apiKey: string, taskId: string): SimTaskView | undefined;
+  /**
+   * Starts a task of `endpoint` for the caller, with the usual lifecycle, faults and
+   * webhooks (to `webhookUrl`), from a route of a `routes` endpoint: `body` goes to its
+   * `produce`. For tasks created on another task's route (icon render).
+   */
+  startTask(request: FastifyRequest, endpoint: TaskEndpoint, body: Record<string, unknown>, webhookUrl?: string): SimTaskView;
   /** Counts a call in /__sim/stats. */
   count(apiKey: string, endpointId: string, kind: 'submission' | 'poll' | 'list'): void;
 }

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { TaskFailure } from '../core/errors.ts';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { encodeLike } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { creativeUpscalerBody } from './seed-rules.ts';
 
 /** The creative upscaler refuses results above 25.3 MP (S2:43-44). */
 const MAX_OUTPUT_PIXELS = 25_300_000;
@@ -13,7 +13,7 @@ export const upscalerCreative = defineTaskEndpoint({
   id: 'freepik.upscaler-creative',
   path: '/v1/ai/image-upscaler',
   mode: 'async',
-  body: nodeBody('freepik.upscaler-creative', { image: imageValue }),
+  body: creativeUpscalerBody,
   imageFields: [{ name: 'image', accepts: 'base64' }],
   latencyMs: 10_000,
   async produce({ body, images, maxOutputPixels }) {

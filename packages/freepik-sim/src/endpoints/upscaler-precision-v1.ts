@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { TaskFailure } from '../core/errors.ts';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { encodeLike } from './sim-images.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { precisionV1Body } from './seed-rules.ts';
 
 /** Precision V1 takes no scale factor in the seeds (S3:692-761); the simulator doubles the size. */
 const SCALE = 2;
@@ -13,7 +13,7 @@ export const upscalerPrecisionV1 = defineTaskEndpoint({
   id: 'freepik.upscaler-precision-v1',
   path: '/v1/ai/image-upscaler-precision',
   mode: 'async',
-  body: nodeBody('freepik.upscaler-precision-v1', { image: imageValue }),
+  body: precisionV1Body,
   imageFields: [{ name: 'image', accepts: 'base64' }],
   latencyMs: 8_000,
   async produce({ body, images, maxOutputPixels }) {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { TaskFailure } from '../core/errors.ts';
-import { imageValue, nodeBody } from './schema-helpers.ts';
 import { defineTaskEndpoint } from './types.ts';
+import { precisionV2Body } from './seed-rules.ts';
 
 /** Magnific Precision V2: really resizes by scale_factor and sharpens by `sharpen`. */
 export const upscalerPrecisionV2 = defineTaskEndpoint({
@@ -9,7 +9,7 @@ export const upscalerPrecisionV2 = defineTaskEndpoint({
   id: 'freepik.upscaler-precision-v2',
   path: '/v1/ai/image-upscaler-precision-v2',
   mode: 'async',
-  body: nodeBody('freepik.upscaler-precision-v2', { image: imageValue }),
+  body: precisionV2Body,
   imageFields: [{ name: 'image', accepts: 'both' }],
   latencyMs: 8_000,
   async produce({ body, images, maxOutputPixels }) {

@@ -1,0 +1,1 @@
+CREATE INDEX "node_runs_in_flight" ON "node_runs" USING btree ("node_type") WHERE status IN ('running', 'submitted');
