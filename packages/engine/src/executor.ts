@@ -86,6 +86,7 @@ import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from 
 import { batchedTransaction } from './batched-transaction.ts';
 import { QUEUES, type JobQueue, type NodeJobData, type QueueName, type RawClient } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
+import { NodeCache } from './node-cache.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
 
 /** What a job needs of its run: the snapshot (cached, it never changes) and the current status. */
@@ -198,11 +199,14 @@ export class Executor {
   private readonly handoffs = new Map<string, Handoff>();
   /** Run snapshots by run id: a run's document and inputs never change, so each is read once. */
   private readonly snapshots = new Map<string, { document: PipelineDocument; inputs: Record<string, unknown> }>();
+  /** The node-result cache (node-cache.ts); consulted only in servedFromCache and completeWithOutputs. */
+  private readonly cache: NodeCache;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.db = deps.handle.db;
     this.config = deps.config;
     this.log = deps.logger;
+    this.cache = new NodeCache({ handle: deps.handle, assets: deps.assets, config: deps.config });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -374,6 +378,7 @@ export class Executor {
       }
       switch (row.submitState) {
         case 'none':
+          if (await this.servedFromCache(ctx)) return;
           return await this.submit(ctx, execution);
         case 'submitted':
           // A duplicate job after the task id was journaled: the check jobs carry on.
@@ -748,7 +753,14 @@ export class Executor {
     return value;
   }
 
-  private async completeWithOutputs(ctx: NodeContext, outputs: Record<string, unknown>, polled = 0, stored: { asset: StoredAsset; row: AssetRow }[] = []): Promise<void> {
+  private async completeWithOutputs(
+    ctx: NodeContext,
+    outputs: Record<string, unknown>,
+    polled = 0,
+    stored: { asset: StoredAsset; row: AssetRow }[] = [],
+    /** Served from the result cache: {status: 'cached', cachedFrom}, added to node.completed. */
+    cached?: Record<string, unknown>,
+  ): Promise<void> {
     const { node, row } = ctx;
     const completed = await this.inRunTx(ctx.run.id, async (tx) => {
       // Under the run lock the node's status is exact: every terminal change of a node run
@@ -759,9 +771,11 @@ export class Executor {
       for (const s of stored) tx.writeAsset(s.row);
       tx.writeNode({ id: current.id, status: 'succeeded', outputs, polled });
       Object.assign(current, { status: 'succeeded', outputs, finishedAt: new Date() });
+      // The result enters the cache entry this node claimed, if any, atomically with the completion.
+      if (!cached) await this.cache.storeIn(tx.raw, ctx.def, current.id, outputs);
       // Local nodes (inputs) start and finish in this one transaction.
       if (row.status === 'queued') tx.event('node.started', node.id);
-      tx.event('node.completed', node.id, { outputs });
+      tx.event('node.completed', node.id, { outputs, ...cached });
       await this.advance(tx, state);
       return true;
     });
@@ -972,6 +986,19 @@ export class Executor {
       out[port.name] = Array.isArray(value) ? await Promise.all(value.map(one)) : await one(value);
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The result cache (node-cache.ts): consulted before a node submits.
+
+  /** True when the node was served from the cache, or waits (durably) for an identical node in flight. */
+  private async servedFromCache(ctx: NodeContext): Promise<boolean> {
+    const { portValues } = this.gatherInputs(ctx);
+    const decision = await this.cache.before(ctx, this.parseParams(ctx.node, ctx.def, portValues), portValues);
+    if (decision.kind === 'miss') return false;
+    if (decision.kind === 'hit') await this.completeWithOutputs(ctx, decision.outputs, 0, [], decision.event);
+    if (decision.kind === 'wait') await this.inRunTx(ctx.run.id, async (tx) => tx.job(QUEUES.execute, ctx.node.id, decision.delayMs));
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------

@@ -144,13 +144,14 @@ function liveFromView(n: NodeRunView): NodeLive {
   };
 }
 
-const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
+const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'failed', 'skipped', 'cancelled'];
 const STATUS_RANK: Record<NodeRunStatus, number> = {
   pending: 0,
   queued: 1,
   running: 2,
   submitted: 2,
   succeeded: 3,
+  cached: 3,
   failed: 3,
   skipped: 3,
   cancelled: 3,
@@ -432,7 +433,8 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         break;
       case 'node.completed':
         patchNode({
-          status: 'succeeded',
+          // Served from the result cache: its own status (the badge), no request was made.
+          status: data.status === 'cached' ? 'cached' : 'succeeded',
           finishedAt: event.at,
           outputs: (data.outputs as Record<string, unknown> | undefined) ?? nodes[event.nodeId ?? '']?.outputs,
         });
