@@ -206,7 +206,12 @@ export class Executor {
     this.db = deps.handle.db;
     this.config = deps.config;
     this.log = deps.logger;
-    this.cache = new NodeCache({ handle: deps.handle, assets: deps.assets, config: deps.config });
+    this.cache = new NodeCache({
+      handle: deps.handle,
+      assets: deps.assets,
+      config: deps.config,
+      wake: (runId, nodeId) => void this.executeNode({ runId, nodeId }).catch((error: Error) => this.log.warn({ err: error.message, runId, nodeId }, 'woken node failed; its job retries')),
+    });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -780,6 +785,7 @@ export class Executor {
       return true;
     });
     this.dropHandoffs(ctx.run.id, node.id);
+    this.cache.released(row.id);
     if (!completed) return;
     for (const s of stored) this.deps.assets.remember(s.asset);
     ctx.log.info('node completed');
@@ -798,6 +804,7 @@ export class Executor {
       await this.advance(tx, state);
     });
     this.dropHandoffs(ctx.run.id, node.id);
+    this.cache.released(row.id);
     ctx.log.warn({ error: full }, 'node failed');
   }
 

@@ -151,9 +151,35 @@ export function canonicalJson(value: unknown): string {
 const isAssetRef = (v: unknown): v is AssetRef => typeof v === 'object' && v !== null && typeof (v as AssetRef).assetId === 'string' && typeof (v as AssetRef).url === 'string';
 
 export class NodeCache {
+  /** Waits per node run so far, for the back-off (a cost heuristic only: bounded, lost on restart). */
+  private readonly waits = new Map<string, number>();
+  /** Keys claimed by node runs of this process, and this process's nodes waiting for each key. */
+  private readonly claimedHere = new Map<string, string>();
+  private readonly waiting = new Map<string, Map<string, { runId: string; nodeId: string }>>();
+
   constructor(
-    private readonly deps: { handle: DbHandle; assets: LocalAssetStore; config: EngineConfig },
+    private readonly deps: {
+      handle: DbHandle;
+      assets: LocalAssetStore;
+      config: EngineConfig;
+      /** Runs a waiting node again now (its delayed job stays as the durable fallback). */
+      wake?: (runId: string, nodeId: string) => void;
+    },
   ) {}
+
+  /**
+   * After a node run of this process ended (its transaction committed): nodes here waiting for the
+   * key it claimed look again at once instead of at their next delayed job. Other processes'
+   * waiters find out at theirs.
+   */
+  released(nodeRunId: string): void {
+    const key = this.claimedHere.get(nodeRunId);
+    if (key === undefined) return;
+    this.claimedHere.delete(nodeRunId);
+    const waiters = this.waiting.get(key);
+    this.waiting.delete(key);
+    for (const w of waiters?.values() ?? []) this.deps.wake?.(w.runId, w.nodeId);
+  }
 
   /**
    * Before a node submits. `params` are as the node will send them, `portValues` its inputs as
@@ -171,6 +197,25 @@ export class NodeCache {
     if (mode === 'off' || !cachePolicyOf(def).cacheable) return { kind: 'miss' };
     const key = await this.keyOf(def, node, params, portValues);
     if (!key) return { kind: 'miss' };
+    const me = ctx.row.id;
+    const decision = await this.decide(ctx, key, mode, portValues);
+    this.waiting.get(key)?.delete(me);
+    if (decision.kind === 'miss') this.remember(this.claimedHere, me, key);
+    if (decision.kind === 'wait') {
+      const waiters = this.waiting.get(key) ?? new Map<string, { runId: string; nodeId: string }>();
+      this.remember(this.waiting, key, waiters.set(me, { runId: ctx.run.id, nodeId: node.id }));
+    }
+    return decision;
+  }
+
+  private remember<V>(map: Map<string, V>, key: string, value: V): void {
+    map.set(key, value);
+    if (map.size > 10_000) map.delete(map.keys().next().value!);
+  }
+
+  /** The decision for a cacheable node with this key, claiming the key on a miss. */
+  private async decide(ctx: CacheContext, key: string, mode: CacheMode, portValues: Record<string, unknown>): Promise<CacheDecision> {
+    const { def } = ctx;
     const me = ctx.row.id;
     for (let attempt = 0; attempt < 5; attempt++) {
       const { rows } = await this.raw().query(
@@ -198,7 +243,7 @@ export class NodeCache {
       // Another node run's claim.
       if (entry.claimer_status && IN_FLIGHT.has(entry.claimer_status)) {
         ctx.log.debug({ key, claimer: entry.node_run_id }, 'an identical node is in flight: waiting for its result');
-        return { kind: 'wait', delayMs: this.waitDelayMs() };
+        return { kind: 'wait', delayMs: this.waitDelayMs(me) };
       }
       const claimerOutputs = parse(entry.claimer_outputs) as Record<string, unknown> | null;
       if (entry.claimer_status === 'succeeded' && claimerOutputs && !markerOf(entry.claimer_summary) && (await this.assetsExist(claimerOutputs))) {
@@ -215,7 +260,7 @@ export class NodeCache {
       if (await this.takeOver(key, entry.node_run_id, ctx)) return { kind: 'miss' };
     }
     // Lost every race in a row: let the job come back rather than risk paying twice.
-    return { kind: 'wait', delayMs: this.waitDelayMs() };
+    return { kind: 'wait', delayMs: this.waitDelayMs(me) };
   }
 
   /**
@@ -305,8 +350,18 @@ export class NodeCache {
     return `CASE WHEN ${param}::double precision IS NULL THEN NULL ELSE now() + make_interval(secs => ${param}::double precision) END`;
   }
 
-  private waitDelayMs(): number {
-    return Math.min(2_000, Math.max(200, this.deps.config.poll.initialDelayMs));
+  /**
+   * How long a node waits before looking at an identical node's claim again: from the first status
+   * check's delay (at least 200 ms), growing ×1.5 per wait up to 5 s, jittered so that many runs
+   * waiting for one result do not come back together (each look costs the database a few queries).
+   */
+  private waitDelayMs(nodeRunId: string): number {
+    const n = this.waits.get(nodeRunId) ?? 0;
+    this.waits.delete(nodeRunId);
+    this.waits.set(nodeRunId, n + 1);
+    if (this.waits.size > 10_000) this.waits.delete(this.waits.keys().next().value!);
+    const base = Math.min(5_000, Math.max(200, this.deps.config.poll.initialDelayMs) * 1.5 ** n);
+    return Math.round(base * (0.75 + Math.random() * 0.5));
   }
 
   /** Values with every asset replaced by the sha256 of its bytes; MISSING when an asset is unknown. */
