@@ -5,6 +5,7 @@ import { PORT_COLORS, categoryColor, categoryLabel } from '../lib/catalog-displa
 import { ParamField } from './ParamField.tsx';
 import { nodeTitle } from '../lib/connection-rules.ts';
 import { onNodeText } from '../lib/problem-text.ts';
+import { runFromHere } from '../lib/pipeline-actions.ts';
 
 function PipelineOverview() {
   const problems = useEditorStore((s) => s.problems);
@@ -107,6 +108,17 @@ export function Inspector() {
         )}
       </div>
       <p className="pik-muted">{def.description}</p>
+      {def.mode !== 'input' && def.mode !== 'output' && (
+        <button
+          type="button"
+          className="pik-small"
+          onClick={() => void runFromHere(node.id)}
+          title="Run again with the last run's inputs: this node and what follows it run, the rest comes from the cache"
+          data-testid="run-from-here"
+        >
+          Run from here ▶
+        </button>
+      )}
       <div className="pik-field">
         <div className="pik-field-head">
           <label className="pik-field-label">Label</label>

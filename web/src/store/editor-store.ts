@@ -52,6 +52,8 @@ export interface RunState {
   outputs?: Record<string, unknown>;
   error?: { code: string; message: string; nodeId?: string };
   inputs?: Record<string, unknown>;
+  /** Cached nodes and Freepik requests (from the run view). */
+  usage?: RunView['usage'];
   nodes: Record<string, NodeLive>;
   /** Following the SSE stream right now. */
   live: boolean;
@@ -384,6 +386,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         outputs: view.outputs,
         error: view.error,
         inputs: view.inputs,
+        usage: view.usage,
         nodes,
         live: live && (view.status === 'queued' || view.status === 'running'),
       },
