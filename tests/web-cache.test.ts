@@ -139,4 +139,26 @@ describe('the result cache in the editor', { timeout: 240_000 }, () => {
     expect(await status('upscale')).toBe('succeeded');
     expect(server.app.pikflow.simulator!.stats().submissions['freepik.gemini-2-5-flash'] ?? 0).toBe(before);
   });
+
+  it('Re-roll makes a new Gemini variation that later runs keep', async () => {
+    const gemini = () => server.app.pikflow.simulator!.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
+    const restoredImage = async (runId: string) => ((await http(`${server.url}/api/runs/${runId}`)).body.nodes.find((n: { nodeId: string }) => n.nodeId === 'restore').outputs.image.assetId as string);
+    const before = gemini();
+    const previous = await restoredImage(last!);
+    await select('restore');
+    await byTestId('reroll').click();
+    last = await endedRun(last);
+    expect(await byTestId('current-run').getAttribute('data-status')).toBe('succeeded');
+    expect(await status('restore')).toBe('succeeded');
+    expect(await status('upscale')).toBe('succeeded');
+    expect(gemini()).toBe(before + 1);
+    const variation = await restoredImage(last);
+    expect(variation).not.toBe(previous);
+
+    // The nonce was saved with the pipeline: the next run reuses the new variation.
+    last = await runFromDialog(last);
+    await eventually(() => status('restore')).toBe('cached');
+    expect(await restoredImage(last)).toBe(variation);
+    expect(gemini()).toBe(before + 1);
+  });
 });

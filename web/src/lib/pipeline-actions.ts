@@ -361,6 +361,16 @@ export async function runFromHere(nodeId: string): Promise<boolean> {
   return startRun(inputs, { refresh: [nodeId] });
 }
 
+/**
+ * Re-roll: a new nonce saved in the node (so later runs keep the new variation), then a run of the
+ * last run's inputs in which this node and what follows it run again; upstream comes from the cache.
+ */
+export async function rerollNode(nodeId: string): Promise<boolean> {
+  if (!useEditorStore.getState().run?.inputs) return runFromHere(nodeId);
+  useEditorStore.getState().reroll(nodeId);
+  return runFromHere(nodeId);
+}
+
 export async function cancelRun(runId: string) {
   try {
     await api.cancelRun(runId);

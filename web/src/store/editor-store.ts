@@ -93,6 +93,8 @@ export interface EditorState {
   addNode(type: string, position: XYPosition): string | null;
   updateParam(nodeId: string, key: string, value: unknown): void;
   setLabel(nodeId: string, label: string): void;
+  /** A new re-roll nonce for the node: its next run makes a new variation (an unsaved change). */
+  reroll(nodeId: string): void;
   deleteSelected(): void;
   selectAll(): void;
   selectOnly(nodeId: string | null): void;
@@ -246,6 +248,11 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         return { ...n, data };
       }),
     }));
+  },
+
+  reroll: (nodeId) => {
+    get().commit(`reroll:${nodeId}`);
+    set((s) => ({ nodes: s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, reroll: crypto.randomUUID().slice(0, 18) } } : n)) }));
   },
 
   deleteSelected: () => {
