@@ -8,8 +8,7 @@ CREATE TABLE "node_cache" (
 	"node_run_id" uuid NOT NULL,
 	"claimed_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"stored_at" timestamp with time zone,
-	"expires_at" timestamp with time zone,
-	"hits" integer DEFAULT 0 NOT NULL
+	"expires_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE INDEX "node_cache_node_run" ON "node_cache" USING btree ("node_run_id");--> statement-breakpoint

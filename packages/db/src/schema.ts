@@ -184,7 +184,6 @@ export const nodeCache = pgTable(
     storedAt: ts('stored_at'),
     /** Entries of nodes whose results change over time (a TTL in the catalog) stop serving after this. */
     expiresAt: ts('expires_at'),
-    hits: integer('hits').notNull().default(0),
   },
   (t) => [index('node_cache_node_run').on(t.nodeRunId), index('node_cache_node_type').on(t.nodeType)],
 );

@@ -301,11 +301,11 @@ export class NodeCache {
     const marker: CacheMarker = { cache: { ...from, ...(key ? { key } : {}) } };
     // The marker (and the inputs, as a submission records them) first; the completion follows in
     // the executor's run transaction. A node another executor already moved on is left to it.
+    // (Hits are not counted on the entry: every run updating one hot row would serialise on it.)
     const { rows } = await this.raw().query(
-      `WITH hit AS (UPDATE node_cache SET hits = hits + 1 WHERE key = $4 RETURNING key)
-       UPDATE node_runs SET request_summary = $2::jsonb, inputs = $3::jsonb, started_at = coalesce(started_at, now())
+      `UPDATE node_runs SET request_summary = $2::jsonb, inputs = $3::jsonb, started_at = coalesce(started_at, now())
        WHERE id = $1::uuid AND status IN ('queued', 'running') AND submit_state = 'none' RETURNING id`,
-      [ctx.row.id, JSON.stringify(marker), JSON.stringify(portValues), key ?? ''],
+      [ctx.row.id, JSON.stringify(marker), JSON.stringify(portValues)],
     );
     if (!rows.length) return { kind: 'owned' };
     ctx.log.info({ cachedFrom: from }, 'served from the result cache');
