@@ -77,7 +77,7 @@ describe('lost submission answers', () => {
 
   it('adopts the task found in the list instead of submitting again', async () => {
     const input = await smallPng(10, 10);
-    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } });
     const run = await h.engine.waitForRun(runId, 20_000);
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(1);
@@ -91,7 +91,7 @@ describe('lost submission answers', () => {
     proxy.arm();
     const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
     const inputs = await Promise.all([1, 2, 3].map((seed) => smallPng(10, 10, seed)));
-    const started = await Promise.all(inputs.map((input) => h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } })));
+    const started = await Promise.all(inputs.map((input) => h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } })));
     const runs = await Promise.all(started.map(({ runId }) => h.engine.waitForRun(runId, 30_000)));
     for (const run of runs) expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 3);
@@ -109,7 +109,7 @@ describe('lost submission answers', () => {
     proxy.arm();
     const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
     const input = await smallPng(10, 10);
-    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } });
     const run = await h.engine.waitForRun(runId, 20_000);
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ code: 'ambiguous_submit', nodeId: 'restore' });
@@ -124,7 +124,7 @@ describe('lost submission answers', () => {
     proxy.armPair();
     const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
     const [a, b] = await Promise.all([smallPng(10, 10, 1), smallPng(10, 10, 2)]);
-    const started = await Promise.all([a, b].map((input) => h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } })));
+    const started = await Promise.all([a, b].map((input) => h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } })));
     const runs = await Promise.all(started.map(({ runId }) => h.engine.waitForRun(runId, 20_000)));
     expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 1);
     for (const run of runs) {

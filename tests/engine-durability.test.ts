@@ -188,7 +188,7 @@ describe('two worker processes on PostgreSQL', () => {
       try {
         const input = await smallPng(16, 16);
         const runIds = await Promise.all(
-          Array.from({ length: 50 }, async () => (await engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } })).runId),
+          Array.from({ length: 50 }, async () => (await engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } })).runId),
         );
         const runs = await Promise.all(runIds.map((id) => engine.waitForRun(id, 90_000)));
         expect(runs.map((r) => r.status)).toEqual(runIds.map(() => 'succeeded'));

@@ -26,7 +26,7 @@ describe('fault injection', () => {
   it('ends all 50 runs correctly without submitting any task twice', async () => {
     const input = await smallPng(20, 10);
     const runIds = await Promise.all(
-      Array.from({ length: 50 }, async () => (await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } })).runId),
+      Array.from({ length: 50 }, async () => (await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } })).runId),
     );
     const runs = await Promise.all(runIds.map((id) => h.engine.waitForRun(id, 90_000)));
     expect(runs.every((r) => r.status === 'succeeded' || r.status === 'failed')).toBe(true);
@@ -74,7 +74,7 @@ describe('cancellation, timeouts and bad input', () => {
 
   it('cancels a run in flight: queued nodes cancelled, the task no longer waited on', async () => {
     const input = await smallPng(8, 8);
-    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } });
     const submitted = new Promise<void>((resolve) => {
       const off = h.engine.subscribe(runId, 0, (e) => {
         if (e.type === 'node.submitted') {
@@ -98,7 +98,7 @@ describe('cancellation, timeouts and bad input', () => {
 
   it('fails a node whose task outlives the node timeout, naming it', async () => {
     const input = await smallPng(8, 8);
-    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } });
     const run = await h.engine.waitForRun(runId, 20_000);
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ code: 'timeout', nodeId: 'restore' });

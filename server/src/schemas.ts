@@ -65,7 +65,7 @@ export const runStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed
 export const nodeRunViewSchema = z.object({
   nodeId: z.string(),
   nodeType: z.string(),
-  status: z.enum(['pending', 'queued', 'running', 'submitted', 'succeeded', 'failed', 'skipped', 'cancelled']),
+  status: z.enum(['pending', 'queued', 'running', 'submitted', 'succeeded', 'failed', 'skipped', 'cancelled', 'cached']),
   taskId: z.string().optional(),
   attempt: z.number(),
   pollCount: z.number(),
@@ -75,6 +75,7 @@ export const nodeRunViewSchema = z.object({
   inputs: valueMap.optional(),
   outputs: valueMap.optional(),
   error: errorViewSchema.optional(),
+  cachedFrom: z.object({ runId: z.string(), nodeRunId: z.string() }).optional().describe("status 'cached': the run and node run its outputs came from"),
 });
 
 export const runViewSchema = z
@@ -90,6 +91,9 @@ export const runViewSchema = z
     startedAt: z.string().optional(),
     finishedAt: z.string().optional(),
     nodes: z.array(nodeRunViewSchema),
+    usage: z
+      .object({ cachedNodes: z.number(), freepikSubmissions: z.number(), freepikRequests: z.number() })
+      .describe('Nodes served from the result cache; Freepik submissions; all Freepik requests (submissions + status checks)'),
   })
   .meta({ id: 'RunView' });
 

@@ -123,6 +123,28 @@ export interface NodeDefinition<S extends z.ZodObject = z.ZodObject> {
   summaryParams?: string[];
   /** Where the docs for this endpoint live. */
   docsUrl?: string;
+  /**
+   * Definition version (default 1). Bump it when a change alters what the node returns for the
+   * same params and inputs (request mapping, extraction): it is part of the result-cache key, so
+   * the node's cached results stop being served.
+   */
+  version?: number;
+  /** Result-cache policy; see CachePolicy. Default: HTTP nodes are cached without expiry. */
+  cache?: CachePolicy;
+}
+
+/**
+ * Whether the engine may reuse this node's earlier result for the same definition version, params,
+ * inputs (by content) and service target. `false`: never (the call has effects beyond its result,
+ * e.g. training a LoRA). `ttlSeconds`: results that change over time (stock search) are reused
+ * only this long after they were made.
+ */
+export type CachePolicy = false | { ttlSeconds?: number };
+
+/** The effective cache policy: HTTP nodes cache by default; input and output nodes do no work to cache. */
+export function cachePolicyOf(def: Pick<NodeDefinition, 'cache' | 'execution'>): { cacheable: boolean; ttlSeconds?: number } {
+  if (def.execution.kind !== 'http' || def.cache === false) return { cacheable: false };
+  return { cacheable: true, ...(def.cache?.ttlSeconds !== undefined ? { ttlSeconds: def.cache.ttlSeconds } : {}) };
 }
 
 export function defineNode<S extends z.ZodObject>(def: NodeDefinition<S>): NodeDefinition<S> {
@@ -134,6 +156,8 @@ export function defineNode<S extends z.ZodObject>(def: NodeDefinition<S>): NodeD
   if (def.execution.kind === 'http' && def.execution.mode === 'async' && !def.execution.statusPath) {
     throw new Error(`${def.id}: async nodes need a statusPath`);
   }
+  if (def.version !== undefined && (!Number.isInteger(def.version) || def.version < 1)) throw new Error(`${def.id}: version must be a whole number ≥ 1`);
+  if (def.cache && def.cache.ttlSeconds !== undefined && !(def.cache.ttlSeconds > 0)) throw new Error(`${def.id}: cache.ttlSeconds must be positive`);
   return def;
 }
 

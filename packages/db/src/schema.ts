@@ -163,3 +163,32 @@ export const apiTokens = pgTable('api_tokens', {
   createdAt: createdAt(),
   lastUsedAt: ts('last_used_at'),
 });
+
+export const NODE_CACHE_STATES = ['pending', 'ready'] as const;
+export type NodeCacheState = (typeof NODE_CACHE_STATES)[number];
+
+/**
+ * The node-result cache (packages/engine/src/node-cache.ts): one row per content-addressed key
+ * (node definition id + version, canonical params, inputs by content, service target, re-roll
+ * nonce). 'pending' is an in-flight claim by the node run `node_run_id` (identical nodes
+ * elsewhere wait for it instead of paying again); 'ready' holds the outputs as re-hosted assets,
+ * with the run and node run that produced them.
+ */
+export const nodeCache = pgTable(
+  'node_cache',
+  {
+    key: text('key').primaryKey(),
+    nodeType: text('node_type').notNull(),
+    definitionVersion: integer('definition_version').notNull(),
+    state: text('state').$type<NodeCacheState>().notNull(),
+    outputs: jsonb('outputs'),
+    /** The run and node run that claimed the key and, once ready, produced the outputs. */
+    runId: uuid('run_id').notNull(),
+    nodeRunId: uuid('node_run_id').notNull(),
+    claimedAt: ts('claimed_at').notNull().defaultNow(),
+    storedAt: ts('stored_at'),
+    /** Entries of nodes whose results change over time (a TTL in the catalog) stop serving after this. */
+    expiresAt: ts('expires_at'),
+  },
+  (t) => [index('node_cache_node_run').on(t.nodeRunId), index('node_cache_node_type').on(t.nodeType)],
+);

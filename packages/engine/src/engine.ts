@@ -9,6 +9,8 @@ import { nodeRuns, pipelineVersions, runs, webhookDeliveries, type DbHandle } fr
 import {
   describeNode,
   parseRunInputs,
+  type CachedFrom,
+  type PipelineDocument,
   readImageReference,
   validatePipeline,
   type NodeRunView,
@@ -23,6 +25,7 @@ import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
 import { verifyWebhook } from './webhook.ts';
+import { applyCacheOptions, cachePlanOf, markerOf, withoutCachePlan } from './node-cache.ts';
 
 export interface CreateEngineOptions {
   config: EngineConfig;
@@ -146,7 +149,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         }
       }
       const runId = await executor.createRun({
-        document: validation.document,
+        document: applyCacheOptions(validation.document, request.cache, request.retry),
         inputs,
         pipelineId: request.pipelineId,
         pipelineVersionId: request.pipelineVersionId,
@@ -154,6 +157,30 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       });
       log.info({ runId, pipelineId: request.pipelineId }, 'run queued');
       return { runId };
+    },
+
+    async retryRun(runId) {
+      const [original] = await db.select().from(runs).where(eq(runs.id, runId));
+      if (!original) throw new PikflowError('not_found', `run ${runId} does not exist`, { field: 'id' });
+      if (!isTerminalRun(original.status)) throw new PikflowError('conflict', `run ${runId} is still ${original.status}: retry it once it has ended`);
+      const document = original.document as PipelineDocument;
+      // Every HTTP node the original completed is reused; the rest run (through the cache as usual).
+      const completed = await db
+        .select({ id: nodeRuns.id, nodeId: nodeRuns.nodeId, nodeType: nodeRuns.nodeType })
+        .from(nodeRuns)
+        .where(and(eq(nodeRuns.runId, runId), eq(nodeRuns.status, 'succeeded')));
+      const reuse = Object.fromEntries(completed.filter((n) => getNode(n.nodeType)?.execution.kind === 'http').map((n) => [n.nodeId, n.id]));
+      const { runId: retryId } = await engine.startRun({
+        pipelineId: original.pipelineId ?? undefined,
+        pipelineVersionId: original.pipelineVersionId ?? undefined,
+        document: withoutCachePlan(document),
+        inputs: original.inputs as Record<string, unknown>,
+        // The original's cache mode carries over, not its refreshes: those nodes ran already.
+        cache: { mode: cachePlanOf(document).mode === 'off' ? 'off' : 'use' },
+        retry: { reuse, retryOf: runId },
+      });
+      log.info({ runId: retryId, retryOf: runId, reused: Object.keys(reuse).length }, 'run retried');
+      return { runId: retryId };
     },
 
     async cancelRun(runId) {
@@ -275,7 +302,7 @@ function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes:
         (n): NodeRunView => ({
           nodeId: n.nodeId,
           nodeType: n.nodeType,
-          status: n.status,
+          status: cachedFromOf(n) ? 'cached' : n.status,
           ...(n.taskId ? { taskId: n.taskId } : {}),
           attempt: n.attempt,
           pollCount: n.pollCount,
@@ -285,9 +312,31 @@ function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes:
           ...(n.inputs ? { inputs: n.inputs as Record<string, unknown> } : {}),
           ...(n.outputs ? { outputs: n.outputs as Record<string, unknown> } : {}),
           ...(n.error ? { error: n.error as NodeRunView['error'] } : {}),
+          ...(cachedFromOf(n) ? { cachedFrom: cachedFromOf(n)! } : {}),
         }),
       ),
+    usage: usageOf(nodes),
   };
+}
+
+/** A node run served from the result cache shows as 'cached', naming the run its outputs came from. */
+function cachedFromOf(n: typeof nodeRuns.$inferSelect): CachedFrom | null {
+  return n.status === 'succeeded' ? markerOf(n.requestSummary) : null;
+}
+
+/** Cached nodes, and the Freepik requests the run made (each submission and each status check). */
+function usageOf(nodes: (typeof nodeRuns.$inferSelect)[]): RunView['usage'] {
+  let cachedNodes = 0;
+  let freepikSubmissions = 0;
+  let freepikRequests = 0;
+  for (const n of nodes) {
+    if (cachedFromOf(n)) cachedNodes++;
+    const execution = getNode(n.nodeType)?.execution;
+    if (execution?.kind !== 'http' || execution.service !== 'freepik') continue;
+    freepikSubmissions += n.attempt;
+    freepikRequests += n.attempt + n.pollCount;
+  }
+  return { cachedNodes, freepikSubmissions, freepikRequests };
 }
 
 // The cursor keeps Postgres's own microsecond timestamp text: a JS Date would round it to ms.

@@ -87,6 +87,7 @@ import { batchedTransaction } from './batched-transaction.ts';
 import { CONCURRENCY_RETRY_MS, claimConcurrencySlot } from './concurrency.ts';
 import { QUEUES, type JobQueue, type NodeJobData, type QueueName, type RawClient } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
+import { NodeCache } from './node-cache.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
 
 /** What a job needs of its run: the snapshot (cached, it never changes) and the current status. */
@@ -199,11 +200,19 @@ export class Executor {
   private readonly handoffs = new Map<string, Handoff>();
   /** Run snapshots by run id: a run's document and inputs never change, so each is read once. */
   private readonly snapshots = new Map<string, { document: PipelineDocument; inputs: Record<string, unknown> }>();
+  /** The node-result cache (node-cache.ts); consulted only in servedFromCache and completeWithOutputs. */
+  private readonly cache: NodeCache;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.db = deps.handle.db;
     this.config = deps.config;
     this.log = deps.logger;
+    this.cache = new NodeCache({
+      handle: deps.handle,
+      assets: deps.assets,
+      config: deps.config,
+      wake: (runId, nodeId) => void this.executeNode({ runId, nodeId }).catch((error: Error) => this.log.warn({ err: error.message, runId, nodeId }, 'woken node failed; its job retries')),
+    });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -375,6 +384,7 @@ export class Executor {
       }
       switch (row.submitState) {
         case 'none':
+          if (await this.servedFromCache(ctx)) return;
           return await this.submit(ctx, execution);
         case 'submitted':
           // A duplicate job after the task id was journaled: the check jobs carry on.
@@ -755,7 +765,14 @@ export class Executor {
     return value;
   }
 
-  private async completeWithOutputs(ctx: NodeContext, outputs: Record<string, unknown>, polled = 0, stored: { asset: StoredAsset; row: AssetRow }[] = []): Promise<void> {
+  private async completeWithOutputs(
+    ctx: NodeContext,
+    outputs: Record<string, unknown>,
+    polled = 0,
+    stored: { asset: StoredAsset; row: AssetRow }[] = [],
+    /** Served from the result cache: {status: 'cached', cachedFrom}, added to node.completed. */
+    cached?: Record<string, unknown>,
+  ): Promise<void> {
     const { node, row } = ctx;
     const completed = await this.inRunTx(ctx.run.id, async (tx) => {
       // Under the run lock the node's status is exact: every terminal change of a node run
@@ -766,13 +783,16 @@ export class Executor {
       for (const s of stored) tx.writeAsset(s.row);
       tx.writeNode({ id: current.id, status: 'succeeded', outputs, polled });
       Object.assign(current, { status: 'succeeded', outputs, finishedAt: new Date() });
+      // The result enters the cache entry this node claimed, if any, atomically with the completion.
+      if (!cached) await this.cache.storeIn(tx.raw, ctx.def, current.id, outputs);
       // Local nodes (inputs) start and finish in this one transaction.
       if (row.status === 'queued') tx.event('node.started', node.id);
-      tx.event('node.completed', node.id, { outputs });
+      tx.event('node.completed', node.id, { outputs, ...cached });
       await this.advance(tx, state);
       return true;
     });
     this.dropHandoffs(ctx.run.id, node.id);
+    this.cache.released(row.id);
     if (!completed) return;
     for (const s of stored) this.deps.assets.remember(s.asset);
     ctx.log.info('node completed');
@@ -791,6 +811,7 @@ export class Executor {
       await this.advance(tx, state);
     });
     this.dropHandoffs(ctx.run.id, node.id);
+    this.cache.released(row.id);
     ctx.log.warn({ error: full }, 'node failed');
   }
 
@@ -979,6 +1000,19 @@ export class Executor {
       out[port.name] = Array.isArray(value) ? await Promise.all(value.map(one)) : await one(value);
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The result cache (node-cache.ts): consulted before a node submits.
+
+  /** True when the node was served from the cache, or waits (durably) for an identical node in flight. */
+  private async servedFromCache(ctx: NodeContext): Promise<boolean> {
+    const { portValues } = this.gatherInputs(ctx);
+    const decision = await this.cache.before(ctx, this.parseParams(ctx.node, ctx.def, portValues), portValues);
+    if (decision.kind === 'miss') return false;
+    if (decision.kind === 'hit') await this.completeWithOutputs(ctx, decision.outputs, 0, [], decision.event);
+    if (decision.kind === 'wait') await this.inRunTx(ctx.run.id, async (tx) => tx.job(QUEUES.execute, ctx.node.id, decision.delayMs));
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------

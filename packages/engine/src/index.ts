@@ -4,3 +4,4 @@ export { engineConfigFromEnv, webhooksEnabled, DEFAULT_POLL } from './config.ts'
 export { createAssetStore } from './asset-store.ts';
 export { signWebhook, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from './webhook.ts';
 export { createLogger } from './logger.ts';
+export { NodeCache, canonicalJson, type RunCacheOptions, type RunCachePlan } from './node-cache.ts';

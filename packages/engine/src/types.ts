@@ -3,6 +3,7 @@
  * worker process use only this; everything else in the package is internal.
  */
 import type { AssetRef, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
+import type { RunCacheOptions } from './node-cache.ts';
 
 export interface EngineConfig {
   /** 'simulator' when no FREEPIK_API_KEY is set and the bundled simulator is used. */
@@ -37,6 +38,10 @@ export interface StartRunRequest {
   document: PipelineDocument;
   /** Values per input-node name: images as asset id, https URL or data URI; text as string. */
   inputs: Record<string, unknown>;
+  /** The node-result cache: mode (default 'use'), per-node refresh, re-rolls (see node-cache.ts). */
+  cache?: RunCacheOptions;
+  /** Set by retryRun: node id → node run id of the original run's completed nodes, to reuse. */
+  retry?: { reuse: Record<string, string>; retryOf: string };
 }
 
 export interface StoredAsset extends AssetRef {
@@ -74,6 +79,12 @@ export interface Engine {
   /** Validates the document and inputs (PikflowError 'validation_failed' / 'invalid_input'), records the run, queues it. */
   startRun(request: StartRunRequest): Promise<{ runId: string }>;
   cancelRun(runId: string): Promise<RunView>;
+  /**
+   * A new run of a finished run's version and inputs that reuses every node it completed (their
+   * outputs, inputs permitting): only its failed, skipped and cancelled nodes execute.
+   * PikflowError 'not_found', or 'conflict' while the run is still going.
+   */
+  retryRun(runId: string): Promise<{ runId: string }>;
   getRun(runId: string): Promise<RunView | null>;
   listRuns(query: ListRunsQuery): Promise<{ runs: RunView[]; nextCursor?: string }>;
   /** Resolves when the run reaches a terminal state, or with the current view at the timeout. */

@@ -13,7 +13,18 @@ export type NodeRunStatus =
   | 'succeeded'
   | 'failed'
   | 'skipped'
-  | 'cancelled';
+  | 'cancelled'
+  /** Served from the result cache: no request was made; `cachedFrom` names the run that produced it. */
+  | 'cached';
+
+/** How a run uses the node-result cache: reuse (default), re-run every node and overwrite, or bypass it. */
+export type CacheMode = 'use' | 'refresh' | 'off';
+
+/** Where a cached node's outputs came from. */
+export interface CachedFrom {
+  runId: string;
+  nodeRunId: string;
+}
 
 /** A stored file. `url` is served by this server (`/api/assets/:id`), relative to its origin. */
 export interface AssetRef {
@@ -46,6 +57,15 @@ export interface NodeRunView {
   /** Values per output port (image ports: AssetRef; lists: AssetRef[]). */
   outputs?: Record<string, unknown>;
   error?: ErrorView;
+  /** status 'cached': the run and node run that produced the outputs. */
+  cachedFrom?: CachedFrom;
+}
+
+/** What a run cost: nodes served from the cache, Freepik submissions and all Freepik requests (submissions + status checks). */
+export interface RunUsage {
+  cachedNodes: number;
+  freepikSubmissions: number;
+  freepikRequests: number;
 }
 
 export interface RunView {
@@ -61,6 +81,7 @@ export interface RunView {
   startedAt?: string;
   finishedAt?: string;
   nodes: NodeRunView[];
+  usage: RunUsage;
 }
 
 export type RunEventType =
@@ -83,7 +104,8 @@ export interface RunEvent {
   nodeId?: string;
   at: string;
   /** node.submitted: {taskId}; node.progress: {status, pollCount}; node.completed: {outputs};
-   *  node.failed: {error}; run.finished: {status, outputs?, error?}. */
+   *  (a node served from the result cache: node.completed {outputs, status: 'cached', cachedFrom});
+ *  node.failed: {error}; run.finished: {status, outputs?, error?}. */
   data?: Record<string, unknown>;
 }
 

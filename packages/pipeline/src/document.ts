@@ -16,6 +16,11 @@ export const pipelineNodeSchema = z.object({
   position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
   /** A designer's own name for the node, shown instead of the type title. */
   label: z.string().max(200).optional(),
+  /**
+   * Re-roll nonce: part of the node's result-cache key, so a new value gets a generative node a new
+   * variation while everything upstream stays cached (the editor's "Re-roll" sets it).
+   */
+  reroll: z.string().max(64).optional(),
 });
 
 export const pipelineEdgeSchema = z.object({

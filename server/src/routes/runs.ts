@@ -7,6 +7,7 @@ import { errorResponses, idParams, runStatusSchema, runViewSchema, uuidParam } f
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const TRIGGER_BODY_REQUIRED = 'a JSON object body with "inputs" is required, e.g. {"inputs": {"photo": "<asset id>"}} (send {} when the pipeline has no inputs)';
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const nodeIdSchema = z.string().min(1).max(128);
 
 export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   const { config } = app.services;
@@ -36,6 +37,12 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
             {
               inputs: z.record(z.string(), z.unknown()).default({}).describe('Values per input name'),
               version: z.number().int().min(1).optional().describe('Pipeline version to run (default: the latest)'),
+              cache: z
+                .enum(['use', 'refresh', 'off'])
+                .optional()
+                .describe('Result cache: use (default) reuses identical earlier node results, refresh re-runs every node and overwrites them, off bypasses the cache'),
+              refresh: z.array(nodeIdSchema).max(500).optional().describe('Node ids to re-run, with everything downstream ("run from here")'),
+              reroll: z.array(nodeIdSchema).max(500).optional().describe('Node ids to give a new variation (a new re-roll nonce); everything downstream runs again'),
             },
             { error: (issue) => (issue.code === 'invalid_type' ? TRIGGER_BODY_REQUIRED : undefined) },
           )
@@ -52,7 +59,13 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       const stored = await pipelines.getVersion(request.params.id, request.body.version);
       // The engine validates the document and the inputs (one place); a draft version is named here.
       const { runId } = await engine
-        .startRun({ pipelineId: stored.pipelineId, pipelineVersionId: stored.versionId, document: stored.document, inputs: request.body.inputs })
+        .startRun({
+          pipelineId: stored.pipelineId,
+          pipelineVersionId: stored.versionId,
+          document: stored.document,
+          inputs: request.body.inputs,
+          cache: { mode: request.body.cache, refresh: request.body.refresh, reroll: request.body.reroll },
+        })
         .catch((error: unknown) => {
           if (error instanceof PikflowError && error.code === 'validation_failed' && error.problems) {
             throw new PikflowError('validation_failed', `Version ${stored.version} of pipeline "${stored.name}" cannot run: ${error.problems.map((p) => p.message).join('; ')}`, {
@@ -120,6 +133,26 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       const view = await app.services.engine.cancelRun(request.params.id);
       request.log.info({ runId: request.params.id, status: view.status }, 'run cancel requested');
       return view;
+    },
+  );
+
+  app.post(
+    '/runs/:id/retry',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Retry a finished run: a new run of the same version and inputs that reuses every node the original completed',
+        description:
+          'Only the failed, skipped and cancelled nodes execute; the others are `cached` (cachedFrom names the run that produced them). 409 while the run is still going.',
+        params: idParams,
+        response: { 202: z.object({ runId: z.string(), retryOf: z.string() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { runId } = await app.services.engine.retryRun(request.params.id);
+      request.log.info({ runId, retryOf: request.params.id }, 'run retried');
+      reply.header('location', `/api/runs/${runId}`);
+      return reply.code(202).send({ runId, retryOf: request.params.id });
     },
   );
 

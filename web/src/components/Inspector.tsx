@@ -5,6 +5,10 @@ import { PORT_COLORS, categoryColor, categoryLabel } from '../lib/catalog-displa
 import { ParamField } from './ParamField.tsx';
 import { nodeTitle } from '../lib/connection-rules.ts';
 import { onNodeText } from '../lib/problem-text.ts';
+import { rerollNode, runFromHere } from '../lib/pipeline-actions.ts';
+
+/** Categories whose nodes make something new each time: they get "Re-roll". */
+const GENERATIVE = new Set(['image-generation', 'image-edit', 'video', 'icons']);
 
 function PipelineOverview() {
   const problems = useEditorStore((s) => s.problems);
@@ -107,6 +111,28 @@ export function Inspector() {
         )}
       </div>
       <p className="pik-muted">{def.description}</p>
+      {def.mode !== 'input' && def.mode !== 'output' && (
+        <button
+          type="button"
+          className="pik-small"
+          onClick={() => void runFromHere(node.id)}
+          title="Run again with the last run's inputs: this node and what follows it run, the rest comes from the cache"
+          data-testid="run-from-here"
+        >
+          Run from here ▶
+        </button>
+      )}
+      {GENERATIVE.has(def.category) && (
+        <button
+          type="button"
+          className="pik-small"
+          onClick={() => void rerollNode(node.id)}
+          title="A new variation of this node (what follows it runs again, the rest comes from the cache)"
+          data-testid="reroll"
+        >
+          Re-roll ⟳
+        </button>
+      )}
       <div className="pik-field">
         <div className="pik-field-head">
           <label className="pik-field-label">Label</label>

@@ -15,6 +15,7 @@ const STATUS_TEXT: Record<string, string> = {
   running: 'running',
   submitted: 'submitted',
   succeeded: 'done',
+  cached: 'cached',
   failed: 'failed',
   skipped: 'skipped',
   cancelled: 'cancelled',

@@ -3,6 +3,7 @@ import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
 import { startRun } from '../lib/pipeline-actions.ts';
 import { ImagePicker } from './ImagePicker.tsx';
+import type { CacheMode } from '@pikflow/pipeline';
 
 interface ExposedInput {
   nodeId: string;
@@ -37,6 +38,7 @@ export function RunDialog() {
   const saved = useEditorStore((s) => !!s.pipeline.id);
   const [values, setValues] = useState<Record<string, string | undefined>>({});
   const [busy, setBusy] = useState(false);
+  const [cache, setCache] = useState<CacheMode>('use');
 
   const missing = inputs.filter((i) => !values[i.name] && !i.fallback);
   const submit = async () => {
@@ -44,7 +46,7 @@ export function RunDialog() {
     setBusy(true);
     const payload: Record<string, unknown> = {};
     for (const i of inputs) if (values[i.name]) payload[i.name] = values[i.name];
-    const ok = await startRun(payload);
+    const ok = await startRun(payload, cache === 'use' ? {} : { cache });
     setBusy(false);
     if (ok) close();
   };
@@ -99,6 +101,16 @@ export function RunDialog() {
               )}
             </div>
           ))}
+          <div className="pik-field">
+            <div className="pik-field-head">
+              <label className="pik-field-label" htmlFor="run-cache">Result cache</label>
+            </div>
+            <select id="run-cache" value={cache} onChange={(e) => setCache(e.target.value as CacheMode)} data-testid="run-cache">
+              <option value="use">Reuse unchanged nodes (no new requests for them)</option>
+              <option value="refresh">Run every node again and update the cache</option>
+              <option value="off">Run every node, leave the cache alone</option>
+            </select>
+          </div>
         </div>
         <footer>
           {missing.length > 0 && (

@@ -3,7 +3,7 @@ import type { RunView } from '@pikflow/pipeline';
 import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
 import { api } from '../lib/api-client.ts';
-import { cancelRun, followRun } from '../lib/pipeline-actions.ts';
+import { cancelRun, followRun, retryRun } from '../lib/pipeline-actions.ts';
 import { formatDuration, formatTime, imagesIn, isAssetRef } from '../lib/run-values.ts';
 import { nodeTitle } from '../lib/connection-rules.ts';
 
@@ -95,7 +95,18 @@ function CurrentRun() {
             Cancel
           </button>
         )}
+        {run.status === 'failed' && (
+          <button type="button" className="pik-small" onClick={() => void retryRun(run.runId)} title="Run again, reusing every node this run completed" data-testid="run-retry">
+            Retry
+          </button>
+        )}
       </div>
+      {run.usage && !run.live && (
+        <div className="pik-muted" data-testid="run-usage">
+          {run.usage.freepikRequests} Freepik request{run.usage.freepikRequests === 1 ? '' : 's'}
+          {run.usage.cachedNodes ? ` · ${run.usage.cachedNodes} node${run.usage.cachedNodes === 1 ? '' : 's'} from the cache` : ''}
+        </div>
+      )}
       {run.error && <div className="pik-field-error">{run.error.message}</div>}
       {gallery.length > 0 && (
         <div className="pik-gallery" data-testid="outputs-gallery">
@@ -133,7 +144,7 @@ function CurrentRun() {
                   if (node) selectOnly(id);
                 }}
               >
-                <span className={`pik-status pik-status-${n.status}`}>{n.status}</span>
+                <span className={`pik-status pik-status-${n.status}`}>{n.status === 'cached' ? 'cached · 0 requests' : n.status}</span>
                 <span className="pik-ellipsis">
                   {node ? nodeTitle(node, catalogById) : id}
                   {node && !node.data.label && typeof node.data.params.name === 'string' ? (

@@ -5,6 +5,7 @@
 import type {
   ApiErrorBody,
   AssetRef,
+  CacheMode,
   HealthView,
   PipelineDocument,
   PipelineProblem,
@@ -14,6 +15,13 @@ import type {
   TemplateView,
 } from '@pikflow/pipeline';
 import type { CatalogNode } from '@pikflow/catalog';
+
+/** The REST trigger's result-cache options: mode (default use), nodes to re-run with what follows, nodes to re-roll. */
+export interface RunCacheOptions {
+  cache?: CacheMode;
+  refresh?: string[];
+  reroll?: string[];
+}
 
 export type ApiProblem = NonNullable<ApiErrorBody['error']['problems']>[number];
 
@@ -150,11 +158,13 @@ export const api = {
     request<SavedPipeline>('PUT', `/api/pipelines/${encodeURIComponent(id)}`, { name }),
   deletePipeline: (id: string) => request<void>('DELETE', `/api/pipelines/${encodeURIComponent(id)}`),
   validate: (document: PipelineDocument) => request<ValidationResult>('POST', '/api/pipelines/validate', { document }),
-  startRun: (pipelineId: string, inputs: Record<string, unknown>, version?: number) =>
+  startRun: (pipelineId: string, inputs: Record<string, unknown>, version?: number, cache: RunCacheOptions = {}) =>
     request<{ runId: string }>('POST', `/api/pipelines/${encodeURIComponent(pipelineId)}/runs`, {
       inputs,
       ...(version ? { version } : {}),
+      ...cache,
     }),
+  retryRun: (id: string) => request<{ runId: string; retryOf: string }>('POST', `/api/runs/${encodeURIComponent(id)}/retry`, {}),
   getRun: (id: string) => request<RunView>('GET', `/api/runs/${encodeURIComponent(id)}`),
   listRuns: async (pipelineId: string) =>
     listOf<RunView>(await request<unknown>('GET', `/api/runs?pipelineId=${encodeURIComponent(pipelineId)}`), 'runs'),

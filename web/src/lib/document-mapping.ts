@@ -12,6 +12,7 @@ export function toDocument(nodes: PikNode[], edges: PikEdge[]): PipelineDocument
       params: n.data.params,
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
       ...(n.data.label ? { label: n.data.label } : {}),
+      ...(n.data.reroll ? { reroll: n.data.reroll } : {}),
     })),
     edges: edges.map((e) => ({
       id: e.id,
@@ -29,7 +30,7 @@ export function fromDocument(doc: PipelineDocument): { nodes: PikNode[]; edges: 
       id: n.id,
       type: 'pik' as const,
       position: n.position ?? { x: 0, y: 0 },
-      data: { type: n.type, params: { ...(n.params ?? {}) }, ...(n.label ? { label: n.label } : {}) },
+      data: { type: n.type, params: { ...(n.params ?? {}) }, ...(n.label ? { label: n.label } : {}), ...(n.reroll ? { reroll: n.reroll } : {}) },
     })),
     edges: doc.edges.map((e) => ({
       id: e.id,

@@ -5,6 +5,8 @@ export type PikNodeData = {
   type: string;
   params: Record<string, unknown>;
   label?: string;
+  /** Re-roll nonce (part of the node's result-cache key): set by "Re-roll". */
+  reroll?: string;
 };
 
 export type PikNode = Node<PikNodeData, 'pik'>;

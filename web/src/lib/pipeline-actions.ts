@@ -4,7 +4,7 @@
  * readable toasts instead of throwing into React.
  */
 import { validatePipeline, type PipelineDocument, type RunEvent, type RunView } from '@pikflow/pipeline';
-import { api, ApiError, apiToken, errorMessage, whenUnauthorized } from './api-client.ts';
+import { api, ApiError, apiToken, errorMessage, whenUnauthorized, type RunCacheOptions } from './api-client.ts';
 import { useEditorStore } from '../store/editor-store.ts';
 import { toast, useUiStore } from '../store/ui-store.ts';
 import { parseImportedJson } from './document-mapping.ts';
@@ -322,14 +322,14 @@ export async function followRun(runId: string) {
   );
 }
 
-export async function startRun(inputs: Record<string, unknown>): Promise<boolean> {
+export async function startRun(inputs: Record<string, unknown>, cache: RunCacheOptions = {}): Promise<boolean> {
   let id = useEditorStore.getState().pipeline.id;
   if (!id || useEditorStore.getState().isDirty()) {
     id = (await savePipeline()) ?? undefined;
     if (!id) return false;
   }
   try {
-    const { runId } = await api.startRun(id, inputs);
+    const { runId } = await api.startRun(id, inputs, undefined, cache);
     useUiStore.getState().setRightTab('runs');
     await followRun(runId);
     return true;
@@ -338,6 +338,37 @@ export async function startRun(inputs: Record<string, unknown>): Promise<boolean
     toast('error', errorMessage(e), 'Run not started');
     return false;
   }
+}
+
+/** Retry: a new run of the same version and inputs that reuses every node the failed run completed. */
+export async function retryRun(runId: string): Promise<void> {
+  try {
+    const { runId: retry } = await api.retryRun(runId);
+    useUiStore.getState().setRightTab('runs');
+    await followRun(retry);
+  } catch (e) {
+    toast('error', errorMessage(e), 'Could not retry');
+  }
+}
+
+/** Run from here: the last run's inputs again, this node and what follows it re-run, the rest from the cache. */
+export async function runFromHere(nodeId: string): Promise<boolean> {
+  const inputs = useEditorStore.getState().run?.inputs;
+  if (!inputs) {
+    toast('info', 'Run the pipeline once first: "Run from here" reuses that run\'s inputs.');
+    return false;
+  }
+  return startRun(inputs, { refresh: [nodeId] });
+}
+
+/**
+ * Re-roll: a new nonce saved in the node (so later runs keep the new variation), then a run of the
+ * last run's inputs in which this node and what follows it run again; upstream comes from the cache.
+ */
+export async function rerollNode(nodeId: string): Promise<boolean> {
+  if (!useEditorStore.getState().run?.inputs) return runFromHere(nodeId);
+  useEditorStore.getState().reroll(nodeId);
+  return runFromHere(nodeId);
 }
 
 export async function cancelRun(runId: string) {

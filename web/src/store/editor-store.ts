@@ -52,6 +52,8 @@ export interface RunState {
   outputs?: Record<string, unknown>;
   error?: { code: string; message: string; nodeId?: string };
   inputs?: Record<string, unknown>;
+  /** Cached nodes and Freepik requests (from the run view). */
+  usage?: RunView['usage'];
   nodes: Record<string, NodeLive>;
   /** Following the SSE stream right now. */
   live: boolean;
@@ -91,6 +93,8 @@ export interface EditorState {
   addNode(type: string, position: XYPosition): string | null;
   updateParam(nodeId: string, key: string, value: unknown): void;
   setLabel(nodeId: string, label: string): void;
+  /** A new re-roll nonce for the node: its next run makes a new variation (an unsaved change). */
+  reroll(nodeId: string): void;
   deleteSelected(): void;
   selectAll(): void;
   selectOnly(nodeId: string | null): void;
@@ -144,13 +148,14 @@ function liveFromView(n: NodeRunView): NodeLive {
   };
 }
 
-const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
+const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'failed', 'skipped', 'cancelled'];
 const STATUS_RANK: Record<NodeRunStatus, number> = {
   pending: 0,
   queued: 1,
   running: 2,
   submitted: 2,
   succeeded: 3,
+  cached: 3,
   failed: 3,
   skipped: 3,
   cancelled: 3,
@@ -243,6 +248,11 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         return { ...n, data };
       }),
     }));
+  },
+
+  reroll: (nodeId) => {
+    get().commit(`reroll:${nodeId}`);
+    set((s) => ({ nodes: s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, reroll: crypto.randomUUID().slice(0, 18) } } : n)) }));
   },
 
   deleteSelected: () => {
@@ -383,6 +393,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         outputs: view.outputs,
         error: view.error,
         inputs: view.inputs,
+        usage: view.usage,
         nodes,
         live: live && (view.status === 'queued' || view.status === 'running'),
       },
@@ -432,7 +443,8 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         break;
       case 'node.completed':
         patchNode({
-          status: 'succeeded',
+          // Served from the result cache: its own status (the badge), no request was made.
+          status: data.status === 'cached' ? 'cached' : 'succeeded',
           finishedAt: event.at,
           outputs: (data.outputs as Record<string, unknown> | undefined) ?? nodes[event.nodeId ?? '']?.outputs,
         });

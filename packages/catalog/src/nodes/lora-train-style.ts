@@ -28,4 +28,6 @@ export const loraTrainStyle = defineFreepikTaskNode({
     extract: (task) => ({ task_id: task.taskId, status: task.status }),
   },
   summaryParams: ['name', 'quality'],
+  // Training makes a new LoRA each time (an effect, not just a result): never served from cache.
+  cache: false,
 });

@@ -24,4 +24,6 @@ export const lorasList = defineNode({
       return { loras: data, names: all.map((l) => (isRecord(l) ? String(l.name) : '')).filter(Boolean).join('\n') };
     },
   },
+  // The list changes whenever a LoRA is trained: reuse it for a minute at most.
+  cache: { ttlSeconds: 60 },
 });

@@ -64,4 +64,6 @@ export const stockIconsSearch = defineNode({
     },
   },
   summaryParams: ['term', 'order'],
+  // Search results change as the library grows: reuse them for an hour at most.
+  cache: { ttlSeconds: 3600 },
 });

@@ -78,4 +78,6 @@ export const stockResourcesSearch = defineNode({
     },
   },
   summaryParams: ['term', 'order'],
+  // Search results change as the library grows: reuse them for an hour at most.
+  cache: { ttlSeconds: 3600 },
 });
