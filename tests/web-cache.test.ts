@@ -96,17 +96,19 @@ describe('the result cache in the editor', { timeout: 240_000 }, () => {
     await page.goto(pipelineUrl);
     await eventually(() => byTestId('node-restore').count(), 20_000).toBe(1);
     last = await runFromDialog(last);
-    for (const id of ['restore', 'upscale', 'upload']) expect(await status(id)).toBe('succeeded');
+    for (const id of ['restore', 'store_restored', 'upscale', 'store_upscaled']) expect(await status(id)).toBe('succeeded');
 
     await setSharpen('20');
     last = await runFromDialog(last);
     expect(await byTestId('current-run').getAttribute('data-status')).toBe('succeeded');
     await eventually(() => status('restore')).toBe('cached');
     expect(await byTestId('node-status-restore').textContent()).toContain('cached');
+    // The restored image is unchanged, so storing it again is served from the cache too.
+    expect(await status('store_restored')).toBe('cached');
     expect(await status('upscale')).toBe('succeeded');
-    expect(await status('upload')).toBe('succeeded');
+    expect(await status('store_upscaled')).toBe('succeeded');
     await eventually(() => byTestId('run-node-restore').textContent()).toContain('cached · 0 requests');
-    await eventually(() => byTestId('run-usage').textContent()).toMatch(/1 node from the cache/);
+    await eventually(() => byTestId('run-usage').textContent()).toMatch(/2 nodes from the cache/);
   });
 
   it('a failed run offers Retry, which runs only what did not complete', async () => {
@@ -126,7 +128,7 @@ describe('the result cache in the editor', { timeout: 240_000 }, () => {
     expect(await byTestId('current-run').getAttribute('data-status')).toBe('succeeded');
     await eventually(() => status('restore')).toBe('cached');
     expect(await status('upscale')).toBe('succeeded');
-    expect(await status('upload')).toBe('succeeded');
+    expect(await status('store_upscaled')).toBe('succeeded');
   });
 
   it('"Run from here" re-runs the selected node and what follows it; upstream comes from the cache', async () => {
