@@ -64,7 +64,7 @@ export const runStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed
 export const nodeRunViewSchema = z.object({
   nodeId: z.string(),
   nodeType: z.string(),
-  status: z.enum(['pending', 'queued', 'running', 'submitted', 'succeeded', 'failed', 'skipped', 'cancelled']),
+  status: z.enum(['pending', 'queued', 'running', 'submitted', 'waiting_for_quota', 'succeeded', 'failed', 'skipped', 'cancelled']),
   taskId: z.string().optional(),
   attempt: z.number(),
   pollCount: z.number(),
@@ -74,6 +74,7 @@ export const nodeRunViewSchema = z.object({
   inputs: valueMap.optional(),
   outputs: valueMap.optional(),
   error: errorViewSchema.optional(),
+  waiting: z.object({ service: z.string(), reason: z.enum(['daily', 'per_second', 'concurrent', 'retry_after']), until: z.string() }).optional(),
 });
 
 export const runViewSchema = z

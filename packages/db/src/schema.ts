@@ -163,3 +163,54 @@ export const apiTokens = pgTable('api_tokens', {
   createdAt: createdAt(),
   lastUsedAt: ts('last_used_at'),
 });
+
+/**
+ * The usage ledger: one row per Freepik request (submission, status read, task list). Rows of
+ * submissions are also the quota limiter's memory (engine limiter.ts): they are written under
+ * its lock before the POST, so every worker counts them.
+ */
+export const freepikRequests = pgTable(
+  'freepik_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The quota service (engine quota-table.ts), e.g. image-upscaler. */
+    service: text('service').notNull(),
+    /** The endpoint as a catalog node type. */
+    endpoint: text('endpoint').notNull(),
+    kind: text('kind').$type<'submit' | 'status' | 'list'>().notNull(),
+    runId: uuid('run_id'),
+    nodeRunId: uuid('node_run_id'),
+    /** HTTP status of the answer; null while a submission is in flight or when it was lost. */
+    status: integer('status'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('freepik_requests_submits').on(t.service, t.at).where(sql`kind = 'submit'`),
+    index('freepik_requests_at').on(t.at),
+  ],
+);
+
+/** What the limiter learnt from Freepik: a 429's Retry-After blocks a service until then. */
+export const quotaState = pgTable('quota_state', {
+  service: text('service').primaryKey(),
+  blockedUntil: timestamp('blocked_until', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Node runs waiting for quota (shown as `waiting_for_quota` with `until`); deleted when the node gets its slot. */
+export const quotaWaits = pgTable(
+  'quota_waits',
+  {
+    nodeRunId: uuid('node_run_id')
+      .primaryKey()
+      .references(() => nodeRuns.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id').notNull(),
+    service: text('service').notNull(),
+    /** daily | per_second | concurrent | retry_after */
+    reason: text('reason').notNull(),
+    until: timestamp('until', { withTimezone: true }).notNull(),
+    tries: integer('tries').notNull().default(1),
+    since: createdAt(),
+  },
+  (t) => [index('quota_waits_run').on(t.runId)],
+);

@@ -4,6 +4,7 @@
  * must then point at it; the server sets it when it starts the simulator).
  */
 import { join, resolve } from 'node:path';
+import { quotaConfigFromEnv } from './quota-table.ts';
 import type { EngineConfig } from './types.ts';
 
 export const DEFAULT_FREEPIK_API_BASE = 'https://api.freepik.com';
@@ -50,6 +51,7 @@ export function engineConfigFromEnv(env: Env = process.env, overrides: Partial<E
     nodeTimeoutMs: num(env, 'NODE_TIMEOUT_MS', 15 * 60_000),
     maxDownloadBytes: num(env, 'MAX_DOWNLOAD_BYTES', 50 * 1024 * 1024),
     runWorkers: (env.RUN_WORKERS ?? 'true') !== 'false',
+    quota: quotaConfigFromEnv(env, apiKey ? 'freepik' : 'simulator'),
   };
   return { ...base, ...overrides, freepik: { ...base.freepik, ...overrides.freepik }, poll: { ...base.poll, ...overrides.poll } };
 }

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { PikflowError, getNode, readTask } from '@pikflow/catalog';
-import { nodeRuns, pipelineVersions, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
+import { nodeRuns, pipelineVersions, quotaWaits, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
 import {
   describeNode,
   parseRunInputs,
@@ -21,6 +21,8 @@ import { EventBus } from './events.ts';
 import { Executor, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
+import { QuotaLimiter } from './limiter.ts';
+import { QuotaPolicy } from './quota-table.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
 import { verifyWebhook } from './webhook.ts';
 
@@ -40,7 +42,9 @@ export interface PikflowEngine extends Engine {
 export function createEngine({ config, db: handle, logger, workers }: CreateEngineOptions): PikflowEngine {
   const log = logger.child({ component: 'engine' });
   const assets = createAssetStore(handle.db, config.assetsDir);
+  const quota = new QuotaLimiter(handle.db, new QuotaPolicy(config.quota ?? { plan: 'none' }), log);
   const client = new FreepikClient({
+    onRequest: (kind, tag, status, attempt) => quota.record(kind, tag, status, attempt),
     freepikBaseUrl: config.freepik.baseUrl,
     apiKey: config.freepik.apiKey,
     fileServiceUrl: config.fileServiceUrl,
@@ -49,7 +53,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   });
   const jobs = new JobQueue(handle, log);
   const events = new EventBus(handle, log);
-  const executor = new Executor({ config, handle, jobs, events, assets, client, logger: log });
+  const executor = new Executor({ config, handle, jobs, events, assets, client, quota, logger: log });
   const workerOptions: WorkerOptions = { batchSize: 20, concurrency: 2, pollingIntervalSeconds: 2, ...workers };
   const db = handle.db;
   let started = false;
@@ -62,8 +66,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       .leftJoin(pipelineVersions, eq(pipelineVersions.id, runs.pipelineVersionId))
       .where(eq(runs.id, runId));
     if (!row) return null;
-    const nodes = await db.select().from(nodeRuns).where(eq(nodeRuns.runId, runId));
-    return toRunView(row.run, row.version, nodes);
+    const [nodes, waits] = await Promise.all([
+      db.select().from(nodeRuns).where(eq(nodeRuns.runId, runId)),
+      db.select().from(quotaWaits).where(eq(quotaWaits.runId, runId)),
+    ]);
+    return toRunView(row.run, row.version, nodes, waits);
   }
 
   const engine: PikflowEngine = {
@@ -76,6 +83,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       started = true;
       await jobs.start();
       await events.start();
+      quota.start();
       if (config.runWorkers) {
         await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
         await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
@@ -89,6 +97,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       started = false;
       await jobs.stop();
       await events.stop();
+      await quota.stop();
       await client.close();
     },
 
@@ -254,7 +263,13 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   return engine;
 }
 
-function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes: (typeof nodeRuns.$inferSelect)[]): RunView {
+function toRunView(
+  run: typeof runs.$inferSelect,
+  version: number | null,
+  nodes: (typeof nodeRuns.$inferSelect)[],
+  waits: (typeof quotaWaits.$inferSelect)[] = [],
+): RunView {
+  const waitOf = new Map(waits.map((w) => [w.nodeRunId, w]));
   const order = new Map(((run.document as { nodes?: { id: string }[] }).nodes ?? []).map((n, i) => [n.id, i]));
   const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
   return {
@@ -271,11 +286,14 @@ function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes:
     nodes: nodes
       .slice()
       .sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0))
-      .map(
-        (n): NodeRunView => ({
+      .map((n): NodeRunView => {
+        // A queued node with a wait row is held back by a Freepik limit (limiter.ts).
+        const wait = n.status === 'queued' ? waitOf.get(n.id) : undefined;
+        return {
           nodeId: n.nodeId,
           nodeType: n.nodeType,
-          status: n.status,
+          status: wait ? 'waiting_for_quota' : n.status,
+          ...(wait ? { waiting: { service: wait.service, reason: wait.reason as NonNullable<NodeRunView['waiting']>['reason'], until: wait.until.toISOString() } } : {}),
           ...(n.taskId ? { taskId: n.taskId } : {}),
           attempt: n.attempt,
           pollCount: n.pollCount,
@@ -285,8 +303,8 @@ function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes:
           ...(n.inputs ? { inputs: n.inputs as Record<string, unknown> } : {}),
           ...(n.outputs ? { outputs: n.outputs as Record<string, unknown> } : {}),
           ...(n.error ? { error: n.error as NodeRunView['error'] } : {}),
-        }),
-      ),
+        };
+      }),
   };
 }
 

@@ -2,6 +2,7 @@
  * The engine's public surface. The server (routes, SSE, webhooks, assets) and the
  * worker process use only this; everything else in the package is internal.
  */
+import type { QuotaConfig } from './quota-table.ts';
 import type { AssetRef, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
 
 export interface EngineConfig {
@@ -29,6 +30,8 @@ export interface EngineConfig {
    * long another process's unanswered submission is left alone before it is reconciled.
    */
   submitTimeoutMs?: number;
+  /** Freepik's limits: the plan and overrides (quota-table.ts). Default: plan `none` (documented concurrency only). */
+  quota?: QuotaConfig;
 }
 
 export interface StartRunRequest {

@@ -10,6 +10,8 @@ export type NodeRunStatus =
   | 'queued'
   | 'running'
   | 'submitted'
+  /** Queued, but a Freepik limit (quota-table) keeps it from submitting until `waiting.until`. */
+  | 'waiting_for_quota'
   | 'succeeded'
   | 'failed'
   | 'skipped'
@@ -46,6 +48,14 @@ export interface NodeRunView {
   /** Values per output port (image ports: AssetRef; lists: AssetRef[]). */
   outputs?: Record<string, unknown>;
   error?: ErrorView;
+  /** While `waiting_for_quota`: which service's limit, why (daily, per_second, concurrent, retry_after) and when it expects to go. */
+  waiting?: QuotaWaitView;
+}
+
+export interface QuotaWaitView {
+  service: string;
+  reason: 'daily' | 'per_second' | 'concurrent' | 'retry_after';
+  until: string;
 }
 
 export interface RunView {
@@ -70,6 +80,7 @@ export type RunEventType =
   | 'node.started'
   | 'node.submitted'
   | 'node.progress'
+  | 'node.waiting'
   | 'node.completed'
   | 'node.failed'
   | 'node.skipped'
@@ -82,7 +93,7 @@ export interface RunEvent {
   type: RunEventType;
   nodeId?: string;
   at: string;
-  /** node.submitted: {taskId}; node.progress: {status, pollCount}; node.completed: {outputs};
+  /** node.submitted: {taskId}; node.progress: {status, pollCount}; node.waiting: QuotaWaitView; node.completed: {outputs};
    *  node.failed: {error}; run.finished: {status, outputs?, error?}. */
   data?: Record<string, unknown>;
 }

@@ -148,6 +148,7 @@ const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'failed', 'skipped', 'cance
 const STATUS_RANK: Record<NodeRunStatus, number> = {
   pending: 0,
   queued: 1,
+  waiting_for_quota: 1,
   running: 2,
   submitted: 2,
   succeeded: 3,
