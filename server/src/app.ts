@@ -30,6 +30,7 @@ import { pipelineRoutes } from './routes/pipelines.ts';
 import { runEventRoutes } from './routes/run-events.ts';
 import { runRoutes } from './routes/runs.ts';
 import { templateRoutes } from './routes/templates.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { ApiTokens } from './services/api-tokens.ts';
 import { PipelineStore } from './services/pipeline-store.ts';
@@ -245,6 +246,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         await api.register(runEventRoutes);
         await api.register(assetRoutes);
         await api.register(webhookRoutes);
+        await api.register(usageRoutes);
       },
       { prefix: '/api' },
     );

@@ -34,6 +34,8 @@ export const apiErrorSchema = z
 export const errorResponses = {
   400: apiErrorSchema,
   401: apiErrorSchema,
+  402: apiErrorSchema,
+  403: apiErrorSchema,
   404: apiErrorSchema,
   409: apiErrorSchema,
   413: apiErrorSchema,

@@ -28,4 +28,5 @@ CREATE TABLE "quota_waits" (
 ALTER TABLE "quota_waits" ADD CONSTRAINT "quota_waits_node_run_id_node_runs_id_fk" FOREIGN KEY ("node_run_id") REFERENCES "public"."node_runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "freepik_requests_submits" ON "freepik_requests" USING btree ("service","at") WHERE kind = 'submit';--> statement-breakpoint
 CREATE INDEX "freepik_requests_at" ON "freepik_requests" USING btree ("at");--> statement-breakpoint
+CREATE INDEX "freepik_requests_node_run" ON "freepik_requests" USING btree ("node_run_id");--> statement-breakpoint
 CREATE INDEX "quota_waits_run" ON "quota_waits" USING btree ("run_id");

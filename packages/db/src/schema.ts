@@ -107,7 +107,7 @@ export const nodeRuns = pgTable(
   (t) => [
     uniqueIndex('node_runs_run_node').on(t.runId, t.nodeId),
     index('node_runs_task').on(t.taskId),
-    // In-flight node runs per endpoint: the per-key concurrency count (engine concurrency.ts).
+    // In-flight node runs per endpoint: the per-key concurrency count (engine limiter.ts).
     index('node_runs_in_flight').on(t.nodeType).where(sql`status IN ('running', 'submitted')`),
   ],
 );
@@ -187,6 +187,7 @@ export const freepikRequests = pgTable(
   (t) => [
     index('freepik_requests_submits').on(t.service, t.at).where(sql`kind = 'submit'`),
     index('freepik_requests_at').on(t.at),
+    index('freepik_requests_node_run').on(t.nodeRunId),
   ],
 );
 

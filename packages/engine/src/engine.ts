@@ -23,6 +23,7 @@ import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
 import { QuotaLimiter } from './limiter.ts';
 import { QuotaPolicy } from './quota-table.ts';
+import { checkBudgets, checkPlan, estimateRuns, usageView } from './usage.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
 import { verifyWebhook } from './webhook.ts';
 
@@ -42,7 +43,8 @@ export interface PikflowEngine extends Engine {
 export function createEngine({ config, db: handle, logger, workers }: CreateEngineOptions): PikflowEngine {
   const log = logger.child({ component: 'engine' });
   const assets = createAssetStore(handle.db, config.assetsDir);
-  const quota = new QuotaLimiter(handle.db, new QuotaPolicy(config.quota ?? { plan: 'none' }), log);
+  const policy = new QuotaPolicy(config.quota ?? { plan: 'none' });
+  const quota = new QuotaLimiter(handle.db, policy, log);
   const client = new FreepikClient({
     onRequest: (kind, tag, status, attempt) => quota.record(kind, tag, status, attempt),
     freepikBaseUrl: config.freepik.baseUrl,
@@ -138,6 +140,9 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       if (missing.length) {
         throw new PikflowError('invalid_input', `Invalid run input: ${missing.map((p) => p.message).join('; ')}`, { field: missing[0]!.field, nodeId: missing[0]!.nodeId, problems: missing });
       }
+      // A run over a budget is refused before anything is stored or spent.
+      checkPlan(policy, validation.document);
+      await checkBudgets(db, config.budgets, validation.document, 1, false);
       // Data URIs become assets now: the run row keeps a small asset id, and a non-image is a 415 at once.
       // Their rows are inserted with the run (one statement).
       const uploads: { asset: StoredAsset; row: AssetRow }[] = [];
@@ -173,6 +178,17 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     },
 
     getRun,
+
+    async usage(days = 7) {
+      // This process's buffered ledger rows first, so a caller sees its own requests.
+      await quota.flush();
+      return usageView(db, policy, Math.min(Math.max(Math.trunc(days), 1), 90));
+    },
+
+    async estimate(document, count) {
+      await quota.flush();
+      return estimateRuns(db, policy, document, count, config.prices);
+    },
 
     async listRuns(query: ListRunsQuery) {
       const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);

@@ -34,6 +34,11 @@ import { QuotaPolicy, serviceOf, type ServiceLimits } from './quota-table.ts';
 
 /** How long a node that found no free concurrency slot waits before it asks again (nobody knows when a task ends). */
 export const CONCURRENCY_RETRY_MS = 5_000;
+/**
+ * Windows are counted this much longer than documented: the claim is timed here, Freepik times
+ * the request's arrival a moment later, and that moment varies from request to request.
+ */
+const WINDOW_MARGIN_MS = 200;
 /** Buffered ledger rows are written at least this often. */
 const FLUSH_MS = 1_000;
 /** How stale this process's view of Retry-After blocks of unclaimed services may be. */
@@ -177,8 +182,9 @@ export class QuotaLimiter {
     const windows = [...limits.windows.map((w) => ({ w, own: true })), ...this.policy.keyWindows.map((w) => ({ w, own: false }))];
     windows.forEach(({ w, own }, i) => {
       const scope = own ? sql` AND service = ${limits.service}` : sql``;
+      const span = w.windowMs + WINDOW_MARGIN_MS;
       parts.push(
-        sql`(SELECT at + ${ms(w.windowMs)} ${submits}${scope} AND at > clock_timestamp() - ${ms(w.windowMs)} ORDER BY at DESC OFFSET ${w.limit - 1} LIMIT 1) AS ${sql.raw(`w${i}`)}`,
+        sql`(SELECT at + ${ms(span)} ${submits}${scope} AND at > clock_timestamp() - ${ms(span)} ORDER BY at DESC OFFSET ${w.limit - 1} LIMIT 1) AS ${sql.raw(`w${i}`)}`,
       );
     });
     return sql`SELECT ${sql.join(parts, sql`, `)}`;
@@ -186,8 +192,9 @@ export class QuotaLimiter {
 
   /**
    * Freepik answered a submission 429: the service is blocked until Retry-After for every
-   * worker, the node is back to `queued` (no task exists) and waits, and the request is in the
-   * ledger as refused (not counted against the day).
+   * worker, the node is back to `queued` (no task exists) and waits, and a claimed request's
+   * ledger row is marked refused (not counted against the day; the client's onRequest records
+   * an unclaimed one with its 429).
    */
   async rateLimited(req: { nodeRunId: string; runId: string; nodeType: string; ledgerId?: number; retryAfterMs: number }): Promise<QuotaWait> {
     const service = serviceOf(req.nodeType);
@@ -199,7 +206,8 @@ export class QuotaLimiter {
           ON CONFLICT (service) DO UPDATE SET blocked_until = GREATEST(quota_state.blocked_until, excluded.blocked_until), updated_at = now()
           RETURNING blocked_until
         ), n AS (
-          UPDATE node_runs SET status = 'queued', submit_state = 'none' WHERE id = ${req.nodeRunId} AND submit_state = 'submitting'
+          -- A 429 proves no task exists: the attempt does not count (as when the client retried it in place).
+          UPDATE node_runs SET status = 'queued', submit_state = 'none', attempt = greatest(attempt - 1, 0) WHERE id = ${req.nodeRunId} AND submit_state = 'submitting'
         ), prev AS (SELECT reason FROM quota_waits WHERE node_run_id = ${req.nodeRunId}),
         w AS (
           INSERT INTO quota_waits (node_run_id, run_id, service, reason, until) SELECT ${req.nodeRunId}, ${req.runId}, ${service}, 'retry_after', blocked_until FROM s
@@ -207,7 +215,6 @@ export class QuotaLimiter {
         )${ledger}
         SELECT (SELECT blocked_until FROM s) AS until, clock_timestamp() AS now, (SELECT reason FROM prev) AS previous`),
     );
-    if (req.ledgerId === undefined) this.record('submit', req, 429);
     const until = toDate(row!.until);
     this.blocks.set(service, until.getTime());
     return {

@@ -3,7 +3,8 @@
  * worker process use only this; everything else in the package is internal.
  */
 import type { QuotaConfig } from './quota-table.ts';
-import type { AssetRef, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
+import type { Budgets, PriceTable } from './usage.ts';
+import type { AssetRef, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
 
 export interface EngineConfig {
   /** 'simulator' when no FREEPIK_API_KEY is set and the bundled simulator is used. */
@@ -32,6 +33,10 @@ export interface EngineConfig {
   submitTimeoutMs?: number;
   /** Freepik's limits: the plan and overrides (quota-table.ts). Default: plan `none` (documented concurrency only). */
   quota?: QuotaConfig;
+  /** Money per Freepik request, for estimates (FREEPIK_PRICES). */
+  prices?: PriceTable;
+  /** Caps in Freepik requests per run, batch and day (BUDGET_PER_RUN, BUDGET_PER_BATCH, BUDGET_PER_DAY). */
+  budgets?: Budgets;
 }
 
 export interface StartRunRequest {
@@ -77,6 +82,10 @@ export interface Engine {
   /** Validates the document and inputs (PikflowError 'validation_failed' / 'invalid_input'), records the run, queues it. */
   startRun(request: StartRunRequest): Promise<{ runId: string }>;
   cancelRun(runId: string): Promise<RunView>;
+  /** Today's and recent days' Freepik requests per service against the plan's limits. */
+  usage(days?: number): Promise<UsageView>;
+  /** Freepik requests per service (and money, with prices) for `count` runs of the document, against today's quotas. */
+  estimate(document: PipelineDocument, count: number): Promise<EstimateView>;
   getRun(runId: string): Promise<RunView | null>;
   listRuns(query: ListRunsQuery): Promise<{ runs: RunView[]; nextCursor?: string }>;
   /** Resolves when the run reaches a terminal state, or with the current view at the timeout. */

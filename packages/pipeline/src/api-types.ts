@@ -98,6 +98,55 @@ export interface RunEvent {
   data?: Record<string, unknown>;
 }
 
+/** Freepik requests of one service on one day (usage ledger). */
+export interface UsageCounts {
+  /** Submissions Freepik accepted or that are in flight (what the daily quota counts). */
+  submissions: number;
+  /** Submissions Freepik answered 429 (retried later, not counted against the day). */
+  refused: number;
+  statusReads: number;
+  lists: number;
+}
+
+/** GET /api/usage: today's (UTC) and recent days' Freepik requests per service against the plan's limits. */
+export interface UsageView {
+  plan: 'free' | 'premium' | 'none';
+  today: string;
+  services: {
+    service: string;
+    /** perDay null: no daily limit known; available false: not on this plan. */
+    limits: { perDay: number | null; available: boolean; perSecond?: number; concurrent?: number };
+    today: UsageCounts;
+    remainingToday?: number;
+  }[];
+  /** Newest first. */
+  days: { day: string; services: Record<string, UsageCounts> }[];
+}
+
+/** POST /api/pipelines/:id/estimate: Freepik submissions (and money) for `runs` runs, before anything is spent. */
+export interface EstimateView {
+  runs: number;
+  submissionsPerRun: number;
+  submissions: number;
+  /** Every service's submissions fit in what is left of today's quota. */
+  fitsToday: boolean;
+  services: {
+    service: string;
+    /** Submissions per node type. */
+    endpoints: Record<string, number>;
+    submissions: number;
+    perDay: number | null;
+    usedToday: number;
+    /** Still to be submitted by runs already started. */
+    pendingToday: number;
+    remainingToday?: number;
+    fitsToday: boolean;
+    problem?: string;
+  }[];
+  /** With a price table covering every endpoint of the pipeline. */
+  cost?: { currency: string; amount: number };
+}
+
 export interface PipelineSummary {
   id: string;
   name: string;
