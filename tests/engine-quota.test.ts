@@ -14,10 +14,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { isPikflowError } from '@pikflow/catalog';
-import { createDb, freepikRequests, nodeRuns, runEvents, type DbHandle } from '@pikflow/db';
-import { createEngine, type EngineConfig, type PikflowEngine } from '@pikflow/engine';
+import { freepikRequests, nodeRuns, runEvents, type DbHandle } from '@pikflow/db';
+import type { EngineConfig, PikflowEngine } from '@pikflow/engine';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
-import { engineConfigFor, quietLogger, seedPipeline, smallPng, startHarness } from './support/engine-harness.ts';
+import { seedPipeline, smallPng, startHarness, startWorkers, type WorkerSet } from './support/engine-harness.ts';
 import { DB_KINDS, freshDatabase, type FreshDatabase } from './support/test-db.ts';
 
 const UPSCALER = 'freepik.upscaler-precision-v2';
@@ -40,23 +40,19 @@ describe.each(DB_KINDS)('quota-aware scheduling on %s', (kind) => {
   let fresh: FreshDatabase;
   const handles: DbHandle[] = [];
   const engines: PikflowEngine[] = [];
+  let workers: WorkerSet | undefined;
 
   beforeAll(async () => {
     sim = await startSimulator({ latencyMs: 50, rateLimits: false, seed: 11, createRateLimits: { [UPSCALER]: [{ limit: 5, windowMs: 1_000 }] } });
     fresh = await freshDatabase(kind);
     const quota: EngineConfig['quota'] = { plan: 'none', overrides: { 'image-upscaler': { perSecond: 5 } } };
-    for (let i = 0; i < (kind === 'postgres' ? 2 : 1); i++) {
-      const handle = await createDb(fresh.options);
-      const engine = createEngine({ config: engineConfigFor(sim, fresh.dataDir, { quota }), db: handle, logger: quietLogger(), workers: { pollingIntervalSeconds: 0.5 } });
-      await engine.start();
-      handles.push(handle);
-      engines.push(engine);
-    }
+    workers = await startWorkers(sim, fresh, { quota });
+    engines.push(...workers.engines);
+    handles.push(...workers.handles);
   });
 
   afterAll(async () => {
-    for (const engine of engines) await engine.stop().catch(() => {});
-    for (const handle of handles) await handle.close().catch(() => {});
+    await workers?.close();
     await fresh?.drop();
     await sim?.close();
   });
