@@ -11,7 +11,7 @@ import { nodeRuns, type DbHandle } from '@pikflow/db';
 import type { PikflowEngine } from '@pikflow/engine';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import type { PipelineDocument } from '@pikflow/pipeline';
-import { smallPng, startWorkers, type WorkerSet } from './support/engine-harness.ts';
+import { maxOverlap, smallPng, startWorkers, type WorkerSet } from './support/engine-harness.ts';
 import { DB_KINDS, freshDatabase, type FreshDatabase } from './support/test-db.ts';
 
 const KLING = 'freepik.kling-v2';
@@ -29,15 +29,6 @@ const klingPipeline: PipelineDocument = {
     { id: 'e2', source: 'video', sourceHandle: 'video', target: 'clip', targetHandle: 'value' },
   ],
 };
-
-/** The most intervals open at one instant. */
-function maxOverlap(intervals: [number, number][]): number {
-  const edges = intervals.flatMap(([start, end]) => [[start, 1] as const, [end, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let open = 0;
-  let most = 0;
-  for (const [, delta] of edges) most = Math.max(most, (open += delta));
-  return most;
-}
 
 describe.each(DB_KINDS)('Kling concurrency on %s', (kind) => {
   let sim: RunningSimulator;

@@ -24,6 +24,7 @@ import errorHandler from './plugins/error-handler.ts';
 import services, { type Services } from './plugins/services.ts';
 import staticEditor from './plugins/static-editor.ts';
 import { assetRoutes } from './routes/assets.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
@@ -247,6 +248,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         await api.register(assetRoutes);
         await api.register(webhookRoutes);
         await api.register(usageRoutes);
+        await api.register(batchRoutes);
       },
       { prefix: '/api' },
     );

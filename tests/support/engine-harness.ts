@@ -156,3 +156,12 @@ export async function startWorkers(sim: RunningSimulator, fresh: FreshDatabase, 
   }
   return set;
 }
+
+/** The most intervals open at one instant. */
+export function maxOverlap(intervals: [number, number][]): number {
+  const edges = intervals.flatMap(([start, end]) => [[start, 1] as const, [end, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let most = 0;
+  for (const [, delta] of edges) most = Math.max(most, (open += delta));
+  return most;
+}

@@ -5,6 +5,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -214,4 +215,54 @@ export const quotaWaits = pgTable(
     since: createdAt(),
   },
   (t) => [index('quota_waits_run').on(t.runId)],
+);
+
+export const BATCH_STATUSES = ['running', 'paused', 'cancelled', 'completed'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+/** Many runs of one pipeline version; the engine's admission loop (batches.ts) starts its items as capacity frees. */
+export const batches = pgTable(
+  'batches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pipelineId: uuid('pipeline_id').references(() => pipelines.id),
+    pipelineVersionId: uuid('pipeline_version_id').references(() => pipelineVersions.id),
+    document: jsonb('document').notNull(),
+    status: text('status').$type<BatchStatus>().notNull().default('running'),
+    total: integer('total').notNull(),
+    /** Items whose runs may be unfinished at once. */
+    maxInFlight: integer('max_in_flight').notNull(),
+    /** Why the batch paused or stopped by itself (a budget), {code, message}. */
+    error: jsonb('error'),
+    createdAt: createdAt(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('batches_status').on(t.status)],
+);
+
+/**
+ * One input set of a batch. `run_id` is chosen when the item is admitted, before its run is
+ * written, so an admission interrupted by a crash is finished with the same id: at most one run per item.
+ */
+export const batchItems = pgTable(
+  'batch_items',
+  {
+    batchId: uuid('batch_id')
+      .notNull()
+      .references(() => batches.id, { onDelete: 'cascade' }),
+    idx: integer('idx').notNull(),
+    /** The original file name, URL or row number: names the item's outputs. */
+    label: text('label').notNull(),
+    inputs: jsonb('inputs').notNull(),
+    /** pending → started (its run tells the rest); invalid: its inputs were refused when it was started. */
+    status: text('status').$type<'pending' | 'started' | 'invalid'>().notNull().default('pending'),
+    runId: uuid('run_id'),
+    error: jsonb('error'),
+    startedAt: ts('started_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.batchId, t.idx] }),
+    index('batch_items_status').on(t.batchId, t.status, t.idx),
+    uniqueIndex('batch_items_run').on(t.runId),
+  ],
 );

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import { PikflowError, getNode, readTask } from '@pikflow/catalog';
+import { PikflowError, getNode, isPikflowError, readTask } from '@pikflow/catalog';
 import { nodeRuns, pipelineVersions, quotaWaits, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
 import {
   describeNode,
@@ -23,6 +23,7 @@ import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
 import { QuotaLimiter } from './limiter.ts';
 import { QuotaPolicy } from './quota-table.ts';
+import { BatchAdmission } from './batches.ts';
 import { checkBudgets, checkPlan, estimateRuns, usageView } from './usage.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
 import { verifyWebhook } from './webhook.ts';
@@ -59,6 +60,8 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   const workerOptions: WorkerOptions = { batchSize: 20, concurrency: 2, pollingIntervalSeconds: 2, ...workers };
   const db = handle.db;
   let started = false;
+  // Batch items start through engine.startRun (one place for input checks and budgets).
+  const batches = new BatchAdmission({ db, log, startRun: (request) => engine.startRun(request), cancelRun: (runId) => engine.cancelRun(runId) });
 
   async function getRun(runId: string): Promise<RunView | null> {
     if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
@@ -90,6 +93,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
         await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
         await executor.recover();
+        batches.start();
       }
       log.info({ mode: config.mode, database: handle.kind, workers: config.runWorkers, webhooks: Boolean(config.publicUrl && config.webhookSecret) }, 'engine started');
     },
@@ -97,6 +101,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     async stop() {
       if (!started) return;
       started = false;
+      await batches.stop();
       await jobs.stop();
       await events.stop();
       await quota.stop();
@@ -165,6 +170,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         pipelineId: request.pipelineId,
         pipelineVersionId: request.pipelineVersionId,
         uploads,
+        runId: request.runId,
       });
       log.info({ runId, pipelineId: request.pipelineId }, 'run queued');
       return { runId };
@@ -189,6 +195,41 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       await quota.flush();
       return estimateRuns(db, policy, document, count, config.prices);
     },
+
+    async createBatch(request) {
+      const validation = validatePipeline(request.document);
+      if (!validation.ok || !validation.document) {
+        throw new PikflowError('validation_failed', `The pipeline is invalid: ${validation.problems.map((p) => p.message).join('; ')}`, { problems: validation.problems });
+      }
+      if (request.items.length === 0) throw new PikflowError('invalid_input', 'A batch needs at least one item', { field: 'items' });
+      // Every item's inputs are checked now (shape, URL safety), as a single run's are: the caller learns at once.
+      const problems: { field: string; message: string }[] = [];
+      request.items.forEach((item, i) => {
+        try {
+          parseRunInputs(validation, item.inputs, { maxImageBytes: config.maxDownloadBytes });
+        } catch (error) {
+          if (!isPikflowError(error)) throw error;
+          if (problems.length < 20) problems.push({ field: `items[${i}]`, message: `item ${i + 1} (${item.label ?? `item-${i + 1}`}): ${error.message}` });
+        }
+      });
+      if (problems.length) throw new PikflowError('invalid_input', problems.map((p) => p.message).join('; '), { field: problems[0]!.field, problems });
+      checkPlan(policy, validation.document);
+      await quota.flush();
+      await checkBudgets(db, config.budgets, validation.document, request.items.length, true);
+      const estimate = await estimateRuns(db, policy, validation.document, request.items.length, config.prices);
+      const batchId = await batches.create({ ...request, document: validation.document });
+      log.info({ batchId, items: request.items.length, pipelineId: request.pipelineId }, 'batch created');
+      return { batchId, estimate };
+    },
+
+    getBatch: (batchId) => batches.get(batchId),
+
+    async controlBatch(batchId, action) {
+      await batches.control(batchId, action);
+      return (await batches.get(batchId))!;
+    },
+
+    batchItems: (batchId, afterIdx, limit) => batches.items(batchId, afterIdx, limit),
 
     async listRuns(query: ListRunsQuery) {
       const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);

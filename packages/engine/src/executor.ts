@@ -218,8 +218,10 @@ export class Executor {
     pipelineVersionId?: string;
     /** Uploaded inputs whose rows are inserted with the run. */
     uploads?: { asset: StoredAsset; row: AssetRow }[];
+    /** Chosen by the caller (a batch item's, so a retried admission cannot make a second run). */
+    runId?: string;
   }): Promise<string> {
-    const runId = randomUUID();
+    const runId = values.runId ?? randomUUID();
     const { document, inputs } = values;
     const uploads = values.uploads ?? [];
     this.remember(runId, document, inputs);

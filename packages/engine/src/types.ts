@@ -4,7 +4,8 @@
  */
 import type { QuotaConfig } from './quota-table.ts';
 import type { Budgets, PriceTable } from './usage.ts';
-import type { AssetRef, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
+import type { BatchItemInput } from './batches.ts';
+import type { AssetRef, BatchView, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
 
 export interface EngineConfig {
   /** 'simulator' when no FREEPIK_API_KEY is set and the bundled simulator is used. */
@@ -45,6 +46,8 @@ export interface StartRunRequest {
   document: PipelineDocument;
   /** Values per input-node name: images as asset id, https URL or data URI; text as string. */
   inputs: Record<string, unknown>;
+  /** Internal: the run id a batch item chose when it was admitted (a second start with it fails on the primary key). */
+  runId?: string;
 }
 
 export interface StoredAsset extends AssetRef {
@@ -86,6 +89,20 @@ export interface Engine {
   usage(days?: number): Promise<UsageView>;
   /** Freepik requests per service (and money, with prices) for `count` runs of the document, against today's quotas. */
   estimate(document: PipelineDocument, count: number): Promise<EstimateView>;
+  /**
+   * Records a batch (every item's inputs checked first, budgets and plan too: refused before any
+   * request); the admission loop starts its items as ordinary runs while capacity frees.
+   */
+  createBatch(request: {
+    pipelineId?: string;
+    pipelineVersionId?: string;
+    document: PipelineDocument;
+    items: BatchItemInput[];
+    maxInFlight?: number;
+  }): Promise<{ batchId: string; estimate: EstimateView }>;
+  getBatch(batchId: string): Promise<BatchView | null>;
+  controlBatch(batchId: string, action: 'pause' | 'resume' | 'cancel'): Promise<BatchView>;
+  batchItems(batchId: string, afterIdx?: number, limit?: number): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]>;
   getRun(runId: string): Promise<RunView | null>;
   listRuns(query: ListRunsQuery): Promise<{ runs: RunView[]; nextCursor?: string }>;
   /** Resolves when the run reaches a terminal state, or with the current view at the timeout. */

@@ -147,6 +147,25 @@ export interface EstimateView {
   cost?: { currency: string; amount: number };
 }
 
+/** GET /api/batches/:id: a batch's items by status, throughput and ETA. */
+export interface BatchView {
+  id: string;
+  pipelineId?: string;
+  /** running: admitting items as capacity frees; paused: admitting none (runs in flight finish); completed: every item ended. */
+  status: 'running' | 'paused' | 'cancelled' | 'completed';
+  total: number;
+  maxInFlight: number;
+  /** Items by status: pending (not started yet), the run's status once started, invalid (refused when started). */
+  counts: { pending: number; queued: number; running: number; succeeded: number; failed: number; cancelled: number; invalid: number };
+  /** Items finished per second since the first started. */
+  itemsPerSecond?: number;
+  etaSeconds?: number;
+  /** Why the batch paused by itself (a budget). */
+  error?: ErrorView;
+  createdAt: string;
+  finishedAt?: string;
+}
+
 export interface PipelineSummary {
   id: string;
   name: string;
