@@ -144,4 +144,25 @@ describe('batches refused before any request', () => {
       await h.close();
     }
   });
+
+  it('a running batch stops admitting when the daily budget is reached: it pauses, naming the budget', async () => {
+    // 3 items × 2 requests fit a daily budget of 6 when the batch starts; a single run then takes 2 of them.
+    const h = await startHarness({ kind: 'pglite', sim: { latencyMs: 300 }, config: { budgets: { perDay: 6 } } });
+    try {
+      const png = await smallPng(32, 24);
+      const photo = (await h.engine.assets.putUpload(new Uint8Array(png.bytes), 'p.png')).assetId;
+      const { batchId } = await h.engine.createBatch({ document: doc, items: Array.from({ length: 3 }, () => ({ inputs: { photo } })), maxInFlight: 1 });
+      const single = await h.engine.startRun({ document: doc, inputs: { photo } });
+      const view = await until(h.engine, batchId, (b) => b.status === 'paused', 40_000);
+      expect(view.status).toBe('paused');
+      expect(view.error).toMatchObject({ code: 'budget_exceeded' });
+      expect(view.error!.message).toContain('BUDGET_PER_DAY');
+      expect((await h.engine.waitForRun(single.runId, 60_000)).status).toBe('succeeded');
+      const settled = await until(h.engine, batchId, (b) => b.counts.running + b.counts.queued === 0, 40_000);
+      expect(settled.counts).toMatchObject({ succeeded: 2, pending: 1 });
+      expect(h.sim.stats().totals.submissions).toBe(6);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
 });

@@ -45,7 +45,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   const log = logger.child({ component: 'engine' });
   const assets = createAssetStore(handle.db, config.assetsDir);
   const policy = new QuotaPolicy(config.quota ?? { plan: 'none' });
-  const quota = new QuotaLimiter(handle.db, policy, log);
+  const quota = new QuotaLimiter(handle.db, policy, log, config.budgets?.perDay !== undefined);
   const client = new FreepikClient({
     onRequest: (kind, tag, status, attempt) => quota.record(kind, tag, status, attempt),
     freepikBaseUrl: config.freepik.baseUrl,

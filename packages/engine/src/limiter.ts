@@ -22,7 +22,8 @@
  * All workers of a deployment use one API key (see the README: a dedicated key), so the
  * requests in this database are the key's requests.
  *
- * Services with nothing to enforce (plan `none`, no override, no concurrency) skip the claim:
+ * Services with nothing to enforce (plan `none`, no override, no concurrency) skip the claim
+ * (unless a daily budget is set: then every submission is claimed, so every worker counts it):
  * their rows are buffered and written once a second, so the ledger costs them no round trip.
  * A 429 for such a service still blocks it (read back from `quota_state` at most once a second).
  */
@@ -78,6 +79,8 @@ export class QuotaLimiter {
     private readonly db: Db,
     readonly policy: QuotaPolicy,
     private readonly log: Logger,
+    /** Claim every submission, so its ledger row is written before the POST (a daily budget counts them across workers). */
+    private readonly claimAll = false,
   ) {}
 
   start(): void {
@@ -98,7 +101,7 @@ export class QuotaLimiter {
     if (limits.perDay === null) {
       return { kind: 'unavailable', service, message: `${service} is not available on the Freepik ${this.policy.plan} plan (its rate-limit table says N/A)` };
     }
-    if (!this.policy.enforced(limits)) {
+    if (!this.claimAll && !this.policy.enforced(limits)) {
       const blocked = await this.blockedUntil(service);
       if (blocked <= Date.now()) {
         // This process saw a block of the service: the node may have waited for it.
