@@ -3,6 +3,7 @@
  * of URLs (with the URL rules of single runs), answered at once with a batch id; the batch view
  * fills in as the admission loop starts the items, each an ordinary run named after its file.
  */
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import { http, makePng, startTestServer, upload, type TestServer } from './server-support.ts';
@@ -23,6 +24,29 @@ afterAll(async () => {
   await server?.stop();
   await sim?.close();
 });
+
+/** Entries of a ZIP by its central directory, each checked against its CRC. */
+function readZip(zip: Buffer): Map<string, Buffer> {
+  const end = zip.length - 22;
+  expect(zip.readUInt32LE(end)).toBe(0x06054b50);
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    expect(zip.readUInt32LE(at)).toBe(0x02014b50);
+    const crc = zip.readUInt32LE(at + 16);
+    const size = zip.readUInt32LE(at + 24);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    expect(crc32(data) >>> 0, name).toBe(crc);
+    entries.set(name, data);
+    at += 46 + nameLength;
+  }
+  return entries;
+}
 
 async function finished(batchId: string) {
   for (let i = 0; i < 600; i++) {
@@ -54,6 +78,26 @@ describe('batches over REST', () => {
       expect((await http(`${base}/api/runs/${item.runId}`)).body.status).toBe('succeeded');
     }
     expect(created.estimate.submissions).toBe(Object.values(sim.stats().submissions).reduce((a, b) => a + b, 0));
+
+    // The outputs as one ZIP: each file named after its item and output port, and a manifest.
+    const zip = await fetch(`${base}/api/batches/${created.batchId}/outputs.zip`);
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toBe('application/zip');
+    expect(zip.headers.get('content-disposition')).toBe(`attachment; filename="batch-${created.batchId}.zip"`);
+    const entries = readZip(Buffer.from(await zip.arrayBuffer()));
+    const run = (await http(`${base}/api/runs/${items[0]!.runId}`)).body as { outputs: Record<string, unknown> };
+    const imagePorts = Object.entries(run.outputs).filter(([, v]) => typeof v === 'object').map(([k]) => k);
+    expect(imagePorts.length).toBeGreaterThan(0);
+    for (const name of ['grandma', 'wedding', 'beach']) {
+      for (const port of imagePorts) {
+        const file = entries.get(`${name}_${port}.png`);
+        expect(file, `${name}_${port}.png in ${[...entries.keys()].join(', ')}`).toBeDefined();
+        expect(file!.subarray(1, 4).toString('latin1')).toBe('PNG');
+      }
+    }
+    const manifest = entries.get('manifest.csv')!.toString('utf8');
+    expect(manifest.split('\n')[0]).toBe('item,label,status,output,value,error');
+    expect(manifest).toContain('"grandma.png","succeeded"');
   });
 
   test('a JSON list of inputs objects', async () => {

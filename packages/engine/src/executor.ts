@@ -1394,7 +1394,7 @@ export function summarizeRequest(request: HttpRequest, service: Service): Record
   return { service, method: request.method, path: request.path, encoding: request.encoding ?? 'json', body: summarize(request.body ?? null) };
 }
 
-function extensionOf(mime: string): string {
+export function extensionOf(mime: string): string {
   return ({ 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif', 'video/mp4': 'mp4' } as Record<string, string>)[mime] ?? 'bin';
 }
 

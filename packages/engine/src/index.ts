@@ -6,3 +6,4 @@ export { signWebhook, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from './webhook
 export { createLogger } from './logger.ts';
 export type { BatchItemInput } from './batches.ts';
 export type { QuotaConfig, ServiceOverride } from './quota-table.ts';
+export { extensionOf } from './executor.ts';

@@ -1,10 +1,13 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { PikflowError } from '@pikflow/catalog';
-import type { BatchItemInput } from '@pikflow/engine';
-import { validatePipeline, type PipelineDocument } from '@pikflow/pipeline';
+import { extensionOf, type BatchItemInput } from '@pikflow/engine';
+import { validatePipeline, type AssetRef, type PipelineDocument } from '@pikflow/pipeline';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, idParams } from '../schemas.ts';
+import { zipStream, type ZipEntry } from '../services/zip-stream.ts';
 
 /** The most items one batch may have (each is a row, not memory: the admission loop starts them). */
 const MAX_ITEMS = 100_000;
@@ -64,6 +67,11 @@ function urlsFromCsv(text: string): string[] {
   const lines = text.split(/\r?\n/).map((l) => l.split(',')[0]!.trim().replace(/^"|"$/g, '')).filter(Boolean);
   return lines.length && !/^[a-z][a-z0-9+.-]*:/i.test(lines[0]!) ? lines.slice(1) : lines;
 }
+
+const isAssetRef = (v: unknown): v is AssetRef => typeof v === 'object' && v !== null && typeof (v as AssetRef).assetId === 'string';
+/** A label as a file name: its base (no folder, no extension), safe characters only. */
+const fileBase = (label: string) => (label.split(/[\\/]/).pop() ?? label).replace(/\.[a-z0-9]{1,5}$/i, '').replace(/[^\w.-]+/g, '_').slice(0, 100) || 'item';
+const csvCell = (v: unknown) => `"${String(v ?? '').replace(/"/g, '""')}"`;
 
 /**
  * Batch runs (engine batches.ts): many input sets of one pipeline, each an ordinary run,
@@ -183,6 +191,60 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
       await batchOr404(request.params.id);
       const items = await app.services.engine.batchItems(request.params.id, request.query.after, request.query.limit);
       return { items, ...(items.length === request.query.limit ? { nextAfter: items[items.length - 1]!.idx } : {}) };
+    },
+  );
+
+  app.get(
+    '/batches/:id/outputs.zip',
+    {
+      schema: {
+        tags: ['batches'],
+        summary: "Every item's output files as one ZIP, streamed: <item label>_<output>.<ext>, plus manifest.csv (every item: status, outputs, error)",
+        params: idParams,
+        response: { 200: { description: 'A ZIP archive', content: { 'application/zip': { schema: z.string() } } }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const batchId = request.params.id;
+      await batchOr404(batchId);
+      const { engine } = app.services;
+      async function* entries(): AsyncGenerator<ZipEntry> {
+        const names = new Set<string>();
+        const unique = (name: string, idx: number) => {
+          const chosen = names.has(name) ? name.replace(/(\.[^.]+)$/, `_${idx + 1}$1`) : name;
+          names.add(chosen);
+          return chosen;
+        };
+        const manifest = ['item,label,status,output,value,error'];
+        for (let after = -1; ; ) {
+          const page = await engine.batchItems(batchId, after, 100);
+          for (const item of page) {
+            after = item.idx;
+            const run = item.runId && item.status === 'succeeded' ? await engine.getRun(item.runId) : null;
+            const error = (item.error as { message?: string } | undefined)?.message ?? '';
+            if (!run?.outputs) manifest.push([item.idx + 1, item.label, item.status, '', '', error].map(csvCell).join(','));
+            for (const [port, value] of Object.entries(run?.outputs ?? {})) {
+              const values = Array.isArray(value) ? value : [value];
+              for (const [k, v] of values.entries()) {
+                const asset = isAssetRef(v) ? await engine.assets.get(v.assetId) : null;
+                if (!asset) {
+                  manifest.push([item.idx + 1, item.label, item.status, port, typeof v === 'string' ? v : JSON.stringify(v), ''].map(csvCell).join(','));
+                  continue;
+                }
+                const name = unique(`${fileBase(item.label)}_${port}${values.length > 1 ? `_${k + 1}` : ''}.${extensionOf(asset.mime)}`, item.idx);
+                manifest.push([item.idx + 1, item.label, item.status, port, name, ''].map(csvCell).join(','));
+                yield { name, data: createReadStream(engine.assets.pathOf(asset)) };
+              }
+            }
+          }
+          if (page.length < 100) break;
+        }
+        yield { name: 'manifest.csv', data: Buffer.from(`${manifest.join('\n')}\n`) };
+      }
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="batch-${batchId}.zip"`)
+        .send(Readable.from(zipStream(entries())) as unknown as string); // a stream: Fastify pipes it, no serializer
     },
   );
 
