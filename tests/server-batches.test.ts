@@ -6,7 +6,7 @@
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
-import { http, makePng, startTestServer, upload, type TestServer } from './server-support.ts';
+import { http, makePng, readEvents, startTestServer, upload, type TestServer } from './server-support.ts';
 
 let sim: RunningSimulator;
 let server: TestServer;
@@ -104,6 +104,12 @@ describe('batches over REST', () => {
     const photo = (await upload(base, await makePng(50, 40), 'a.png')).body.assetId;
     const created = await http(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', json: { items: [{ inputs: { photo }, label: 'row-1' }, { inputs: { photo } }] } });
     expect(created.status).toBe(202);
+    // Progress as SSE until the batch ends.
+    const stream = await readEvents(`${base}/api/batches/${created.body.batchId}/events`, { timeoutMs: 60_000 });
+    expect(stream.status).toBe(200);
+    const types = stream.events.map((e) => e.type as string);
+    expect(types[types.length - 1]).toBe('batch.finished');
+    expect((stream.events[stream.events.length - 1] as unknown as { batch: { counts: { succeeded: number } } }).batch.counts.succeeded).toBe(2);
     const view = await finished(created.body.batchId);
     expect(view.counts.succeeded).toBe(2);
     const items = (await http(`${base}/api/batches/${created.body.batchId}/items`)).body.items as { label: string }[];

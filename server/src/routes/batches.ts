@@ -195,6 +195,50 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
+    '/batches/:id/events',
+    {
+      schema: {
+        tags: ['batches'],
+        summary: "A batch's progress as Server-Sent Events: `batch.progress` with the batch view whenever it changes, `batch.finished` at the end",
+        params: idParams,
+        response: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const batchId = request.params.id;
+      let last = JSON.stringify(await batchOr404(batchId));
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let seq = 0;
+      let closed = false;
+      const send = (type: string, view: string) => res.write(`id: ${++seq}\nevent: ${type}\ndata: {"type":"${type}","batch":${view}}\n\n`);
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(timer);
+        if (!res.writableEnded) res.end();
+      };
+      const ended = (view: string) => /"status":"(completed|cancelled)"/.test(view);
+      send(ended(last) ? 'batch.finished' : 'batch.progress', last);
+      if (ended(last)) return close();
+      // The batch's state is the database's (items are admitted by any worker): it is read once a second.
+      const timer = setInterval(async () => {
+        const view = await app.services.engine.getBatch(batchId).catch(() => null);
+        if (closed || !view) return;
+        const text = JSON.stringify(view);
+        if (text === last) return void res.write(': heartbeat\n\n');
+        last = text;
+        send(ended(text) ? 'batch.finished' : 'batch.progress', text);
+        if (ended(text)) close();
+      }, 1_000);
+      timer.unref();
+      request.raw.on('close', close);
+      res.on('error', close);
+    },
+  );
+
+  app.get(
     '/batches/:id/outputs.zip',
     {
       schema: {
