@@ -417,6 +417,10 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       case 'node.started':
         patchNode({ status: 'running', startedAt: event.at });
         break;
+      case 'node.waiting':
+        // Held back by a Freepik limit until data.until (engine limiter.ts).
+        patchNode({ status: 'waiting_for_quota' });
+        break;
       case 'node.submitted':
         patchNode({
           status: 'submitted',
