@@ -145,6 +145,27 @@ describe('batches refused before any request', () => {
     }
   });
 
+  it('retry failed items: the items whose runs failed start again and the batch completes', async () => {
+    const h = await startHarness({ kind: 'pglite', sim: { latencyMs: 20, faults: { failedTasks: 1 } } });
+    try {
+      const png = await smallPng(32, 24);
+      const photo = (await h.engine.assets.putUpload(new Uint8Array(png.bytes), 'p.png')).assetId;
+      const { batchId } = await h.engine.createBatch({ document: doc, items: Array.from({ length: 3 }, () => ({ inputs: { photo } })) });
+      const failed = await until(h.engine, batchId, (b) => b.status === 'completed', 60_000);
+      expect(failed.counts).toMatchObject({ failed: 3, succeeded: 0 });
+      const firstRuns = (await h.engine.batchItems(batchId)).map((i) => i.runId);
+      h.sim.configure({ faults: { failedTasks: 0 } });
+      const retried = await h.engine.controlBatch(batchId, 'retry-failed');
+      expect(retried.status).toBe('running');
+      const done = await until(h.engine, batchId, (b) => b.status === 'completed', 60_000);
+      expect(done.counts).toMatchObject({ succeeded: 3, failed: 0 });
+      const newRuns = (await h.engine.batchItems(batchId)).map((i) => i.runId);
+      for (const [i, id] of newRuns.entries()) expect(id).not.toBe(firstRuns[i]);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
   it('a running batch stops admitting when the daily budget is reached: it pauses, naming the budget', async () => {
     // 3 items × 2 requests fit a daily budget of 6 when the batch starts; a single run then takes 2 of them.
     const h = await startHarness({ kind: 'pglite', sim: { latencyMs: 300 }, config: { budgets: { perDay: 6 } } });

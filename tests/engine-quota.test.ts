@@ -149,6 +149,8 @@ describe.each(DB_KINDS)('daily quota, plans and budgets on %s', (kind) => {
         expect(new Date(node.waiting!.until).getTime()).toBe(tomorrow);
       }
       expect(h.sim.stats().submissions[UPSCALER]).toBe(3);
+      const listed = await h.engine.listRuns({ limit: 10 });
+      expect(listed.runs.flatMap((r) => r.nodes).filter((n) => n.status === 'waiting_for_quota')).toHaveLength(2);
 
       const after = await h.engine.estimate(doc, 1);
       expect(after.services.find((s) => s.service === 'image-upscaler')).toMatchObject({ usedToday: 3, remainingToday: 0, fitsToday: false });

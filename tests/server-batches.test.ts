@@ -141,5 +141,9 @@ describe('batches over REST', () => {
     await finished(created.body.batchId);
     const cancel = await http(`${base}/api/batches/${created.body.batchId}/cancel`, { method: 'POST' });
     expect(cancel.status).toBe(409);
+    // Nothing failed: retrying failed items changes nothing.
+    const retry = await http(`${base}/api/batches/${created.body.batchId}/retry-failed`, { method: 'POST' });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ status: 'completed', counts: { succeeded: 1 } });
   });
 });

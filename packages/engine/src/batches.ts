@@ -180,6 +180,26 @@ export class BatchAdmission {
     }
   }
 
+  /**
+   * Items whose runs failed or were cancelled go back to pending (each will get a new run; the
+   * old one stays in the history) and the batch admits again. Returns how many.
+   */
+  async retryFailed(batchId: string): Promise<number> {
+    const { db } = this.deps;
+    return db.transaction(async (tx) => {
+      const [batch] = rowsOf(await tx.execute(sql`SELECT status FROM batches WHERE id = ${batchId}::uuid FOR UPDATE`));
+      if (!batch) throw new PikflowError('not_found', `Batch ${batchId} does not exist`, { field: 'id' });
+      const reset = rowsOf(
+        await tx.execute(sql`
+          UPDATE batch_items i SET status = 'pending', run_id = NULL, started_at = NULL, error = NULL
+          FROM runs r WHERE i.batch_id = ${batchId}::uuid AND i.status = 'started' AND r.id = i.run_id AND r.status IN ('failed', 'cancelled')
+          RETURNING i.idx`),
+      );
+      if (reset.length) await tx.execute(sql`UPDATE batches SET status = 'running', error = NULL, finished_at = NULL WHERE id = ${batchId}::uuid`);
+      return reset.length;
+    });
+  }
+
   /** One pass of the admission loop over running batches. */
   async tick(): Promise<void> {
     const { db } = this.deps;

@@ -225,7 +225,8 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     getBatch: (batchId) => batches.get(batchId),
 
     async controlBatch(batchId, action) {
-      await batches.control(batchId, action);
+      if (action === 'retry-failed') await batches.retryFailed(batchId);
+      else await batches.control(batchId, action);
       return (await batches.get(batchId))!;
     },
 
@@ -252,8 +253,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         .orderBy(desc(runs.createdAt), desc(runs.id))
         .limit(limit + 1);
       const page = rows.slice(0, limit);
-      const nodes = page.length ? await db.select().from(nodeRuns).where(inArray(nodeRuns.runId, page.map((r) => r.run.id))) : [];
-      const views = page.map((r) => toRunView(r.run, r.version, nodes.filter((n) => n.runId === r.run.id)));
+      const ids = page.map((r) => r.run.id);
+      const [nodes, waits] = page.length
+        ? await Promise.all([db.select().from(nodeRuns).where(inArray(nodeRuns.runId, ids)), db.select().from(quotaWaits).where(inArray(quotaWaits.runId, ids))])
+        : [[], []];
+      const views = page.map((r) => toRunView(r.run, r.version, nodes.filter((n) => n.runId === r.run.id), waits.filter((w) => w.runId === r.run.id)));
       const last = page[page.length - 1];
       return { runs: views, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.key, last.run.id) } : {}) };
     },

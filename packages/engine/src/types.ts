@@ -101,7 +101,7 @@ export interface Engine {
     maxInFlight?: number;
   }): Promise<{ batchId: string; estimate: EstimateView }>;
   getBatch(batchId: string): Promise<BatchView | null>;
-  controlBatch(batchId: string, action: 'pause' | 'resume' | 'cancel'): Promise<BatchView>;
+  controlBatch(batchId: string, action: 'pause' | 'resume' | 'cancel' | 'retry-failed'): Promise<BatchView>;
   batchItems(batchId: string, afterIdx?: number, limit?: number): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]>;
   getRun(runId: string): Promise<RunView | null>;
   listRuns(query: ListRunsQuery): Promise<{ runs: RunView[]; nextCursor?: string }>;

@@ -292,7 +292,7 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  for (const action of ['pause', 'resume', 'cancel'] as const) {
+  for (const action of ['pause', 'resume', 'cancel', 'retry-failed'] as const) {
     app.post(
       `/batches/:id/${action}`,
       {
@@ -303,7 +303,9 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
               ? 'Pause: no new items start; runs in flight finish'
               : action === 'resume'
                 ? 'Resume a paused batch'
-                : 'Cancel: no new items start and unfinished runs are cancelled',
+                : action === 'cancel'
+                  ? 'Cancel: no new items start and unfinished runs are cancelled'
+                  : 'Retry failed items: items whose runs failed or were cancelled start again (new runs), and the batch admits again',
           params: idParams,
           response: { 200: batchViewSchema, ...errorResponses },
         },
