@@ -12,7 +12,9 @@
  *
  * Options: --quick (skip the 1,000-run scenario), --big-only (only that one), --only=pglite|postgres,
  * --only=<db>:<latency ms>:<N> (one scenario, e.g. `--only=postgres:0:200`, for `node --cpu-prof`),
- * --queries (PostgreSQL: count the SQL round trips this process makes, per run, by statement).
+ * --queries (PostgreSQL: count the SQL round trips this process makes, per run, by statement),
+ * --batches-only (only the batch rows: 1,000 and 10,000 items at latency 0 through the admission loop;
+ * `--batches-only --quick` skips the 10,000).
  * Environment knobs for tuning experiments: BENCH_BATCH / BENCH_CONC (pg-boss batch size and
  * fetch loops per queue; default 50 / 2), BENCH_POOL (pg pool size; default createDb's),
  * BENCH_SIM_NODE_ARGS (node flags for the simulator process, e.g. to profile it).
@@ -324,6 +326,52 @@ async function runBatch(engine: ReturnType<typeof createEngine>, handle: DbHandl
   }
 }
 
+/**
+ * A batch of n items at latency 0 through the admission loop (at most 50 runs in flight):
+ * items/s, engine CPU per item and peak RSS, which must stay flat as n grows (items are rows,
+ * not memory, and never all in the queue).
+ */
+async function batchScenario(sim: SimProcess, kind: 'pglite' | 'postgres', n: number, png: Buffer): Promise<boolean> {
+  const { handle, dataDir, cleanup } = await openDb(kind);
+  const config = engineConfigFromEnv(
+    { DATA_DIR: dataDir },
+    { mode: 'simulator', freepik: { baseUrl: sim.url, apiKey: 'bench' }, fileServiceUrl: sim.url, poll: { initialDelayMs: 0, factor: DEFAULT_POLL.factor, maxDelayMs: DEFAULT_POLL.maxDelayMs }, nodeTimeoutMs: 10 * 60_000 },
+  );
+  const engine = createEngine({ config, db: handle, logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }), workers: { batchSize: Number(process.env.BENCH_BATCH ?? 50), concurrency: Number(process.env.BENCH_CONC ?? 2) } });
+  await engine.start();
+  await sim.configure({ latencyMs: 0 });
+  try {
+    const photo = (await engine.assets.putUpload(new Uint8Array(png), 'photo.png')).assetId;
+    await sim.reset();
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 25);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const { batchId } = await engine.createBatch({ document: PIPELINE, items: Array.from({ length: n }, () => ({ inputs: { photo } })), maxInFlight: 50 });
+    let view = await engine.getBatch(batchId);
+    while (view && view.status === 'running') {
+      await new Promise((r) => setTimeout(r, 250));
+      view = await engine.getBatch(batchId);
+    }
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    clearInterval(sampler);
+    const stats = await sim.stats();
+    const submissions = (stats.submissions[GEMINI] ?? 0) + (stats.submissions[UPSCALE] ?? 0);
+    const ok = view?.counts.succeeded ?? 0;
+    console.log(
+      `| ${kind} | ${n} | ${(wallMs / 1000).toFixed(2)} | ${(n / (wallMs / 1000)).toFixed(1)} | ${((cpu.user + cpu.system) / 1000 / n).toFixed(1)} | ${(peakRss / 1024 / 1024).toFixed(0)} | ${(submissions / Math.max(1, n)).toFixed(2)} | ${ok}/${n} |`,
+    );
+    return ok === n && submissions === 2 * n;
+  } finally {
+    await engine.stop();
+    await handle.close();
+    cleanup();
+  }
+}
+
 const HEADER =
   '| db | latency | N | wall s | runs/s | p50 s | p95 s | engine CPU ms/run | peak RSS MB | status req/task | submissions/task | ok | simulator CPU ms/run | database CPU ms/run |';
 function printRow(r: Row): void {
@@ -354,8 +402,10 @@ async function main(): Promise<void> {
   }
   const sim = await startSim();
   console.log(`simulator: ${sim.url} (separate process); pipeline: input → Gemini → Precision V2 ×2 → file upload → output; 32×24 PNG input\n`);
-  console.log(HEADER);
-  console.log('|' + ' --- |'.repeat(HEADER.split('|').length - 2));
+  if (!args.has('--batches-only')) {
+    console.log(HEADER);
+    console.log('|' + ' --- |'.repeat(HEADER.split('|').length - 2));
+  }
   const all: Row[] = [];
   try {
     if (args.has('--big-only')) {
@@ -367,6 +417,13 @@ async function main(): Promise<void> {
       all.push(...(await scenario(sim, kinds[0]!, 0, [Number(onlyN)], photo, { initialDelayMs: 0, factor: DEFAULT_POLL.factor, maxDelayMs: DEFAULT_POLL.maxDelayMs }, 'use')));
       sim.child.kill('SIGTERM');
       process.exit(0);
+    }
+    if (args.has('--batches-only')) {
+      console.log('| db | batch items | wall s | items/s | engine CPU ms/item | peak RSS MB | submissions/item | ok |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
+      let good = true;
+      for (const n of args.has('--quick') ? [1_000] : [1_000, 10_000]) good = (await batchScenario(sim, kinds[0]!, n, png)) && good;
+      sim.child.kill('SIGTERM');
+      process.exit(good ? 0 : 1);
     }
     if (onlyLatency !== undefined && onlyN !== undefined) {
       const latency = Number(onlyLatency);

@@ -7,11 +7,11 @@
  * the nodes that had to wait were re-scheduled, not failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, nodeRuns, type DbHandle } from '@pikflow/db';
-import { createEngine, type PikflowEngine } from '@pikflow/engine';
+import { nodeRuns, type DbHandle } from '@pikflow/db';
+import type { PikflowEngine } from '@pikflow/engine';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import type { PipelineDocument } from '@pikflow/pipeline';
-import { engineConfigFor, quietLogger, smallPng } from './support/engine-harness.ts';
+import { maxOverlap, smallPng, startWorkers, type WorkerSet } from './support/engine-harness.ts';
 import { DB_KINDS, freshDatabase, type FreshDatabase } from './support/test-db.ts';
 
 const KLING = 'freepik.kling-v2';
@@ -30,37 +30,24 @@ const klingPipeline: PipelineDocument = {
   ],
 };
 
-/** The most intervals open at one instant. */
-function maxOverlap(intervals: [number, number][]): number {
-  const edges = intervals.flatMap(([start, end]) => [[start, 1] as const, [end, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let open = 0;
-  let most = 0;
-  for (const [, delta] of edges) most = Math.max(most, (open += delta));
-  return most;
-}
-
 describe.each(DB_KINDS)('Kling concurrency on %s', (kind) => {
   let sim: RunningSimulator;
   let fresh: FreshDatabase;
   const handles: DbHandle[] = [];
   const engines: PikflowEngine[] = [];
+  let workers: WorkerSet | undefined;
 
   beforeAll(async () => {
     sim = await startSimulator({ latencyMs: 50, latencyByEndpoint: { [KLING]: 1_500 }, rateLimits: false, seed: 3 });
     fresh = await freshDatabase(kind);
     // PGlite belongs to one process; on PostgreSQL two engines stand for two worker processes.
-    for (let i = 0; i < (kind === 'postgres' ? 2 : 1); i++) {
-      const handle = await createDb(fresh.options);
-      const engine = createEngine({ config: engineConfigFor(sim, fresh.dataDir), db: handle, logger: quietLogger(), workers: { pollingIntervalSeconds: 0.5 } });
-      await engine.start();
-      handles.push(handle);
-      engines.push(engine);
-    }
+    workers = await startWorkers(sim, fresh);
+    engines.push(...workers.engines);
+    handles.push(...workers.handles);
   });
 
   afterAll(async () => {
-    for (const engine of engines) await engine.stop().catch(() => {});
-    for (const handle of handles) await handle.close().catch(() => {});
+    await workers?.close();
     await fresh?.drop();
     await sim?.close();
   });

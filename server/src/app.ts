@@ -27,12 +27,14 @@ import securityHeaders from './plugins/security-headers.ts';
 import services, { type Services } from './plugins/services.ts';
 import staticEditor from './plugins/static-editor.ts';
 import { assetRoutes } from './routes/assets.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { runEventRoutes } from './routes/run-events.ts';
 import { runRoutes } from './routes/runs.ts';
 import { templateRoutes } from './routes/templates.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { ApiTokens } from './services/api-tokens.ts';
 import { PipelineStore } from './services/pipeline-store.ts';
@@ -277,6 +279,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         await api.register(runEventRoutes);
         await api.register(assetRoutes);
         await api.register(webhookRoutes);
+        await api.register(usageRoutes);
+        await api.register(batchRoutes);
       },
       { prefix: '/api' },
     );

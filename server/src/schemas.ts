@@ -34,6 +34,7 @@ export const apiErrorSchema = z
 export const errorResponses = {
   400: apiErrorSchema,
   401: apiErrorSchema,
+  402: apiErrorSchema,
   403: apiErrorSchema,
   404: apiErrorSchema,
   409: apiErrorSchema,
@@ -65,7 +66,7 @@ export const runStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed
 export const nodeRunViewSchema = z.object({
   nodeId: z.string(),
   nodeType: z.string(),
-  status: z.enum(['pending', 'queued', 'running', 'submitted', 'succeeded', 'failed', 'skipped', 'cancelled', 'cached']),
+  status: z.enum(['pending', 'queued', 'running', 'submitted', 'waiting_for_quota', 'succeeded', 'failed', 'skipped', 'cancelled', 'cached']),
   taskId: z.string().optional(),
   attempt: z.number(),
   pollCount: z.number(),
@@ -76,6 +77,7 @@ export const nodeRunViewSchema = z.object({
   outputs: valueMap.optional(),
   error: errorViewSchema.optional(),
   cachedFrom: z.object({ runId: z.string(), nodeRunId: z.string() }).optional().describe("status 'cached': the run and node run its outputs came from"),
+  waiting: z.object({ service: z.string(), reason: z.enum(['daily', 'per_second', 'concurrent', 'retry_after']), until: z.string() }).optional(),
 });
 
 export const runViewSchema = z

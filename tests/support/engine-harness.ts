@@ -130,3 +130,38 @@ export function tempDir(prefix = 'pikflow-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+/** Engines sharing one database: on PostgreSQL two, standing for two worker processes; PGlite belongs to one process. */
+export interface WorkerSet {
+  engines: PikflowEngine[];
+  handles: DbHandle[];
+  close(): Promise<void>;
+}
+
+export async function startWorkers(sim: RunningSimulator, fresh: FreshDatabase, overrides: Partial<EngineConfig> = {}): Promise<WorkerSet> {
+  const set: WorkerSet = {
+    engines: [],
+    handles: [],
+    async close() {
+      for (const engine of set.engines) await engine.stop().catch(() => {});
+      for (const handle of set.handles) await handle.close().catch(() => {});
+    },
+  };
+  for (let i = 0; i < (fresh.kind === 'postgres' ? 2 : 1); i++) {
+    const handle = await createDb(fresh.options);
+    const engine = createEngine({ config: engineConfigFor(sim, fresh.dataDir, overrides), db: handle, logger: quietLogger(), workers: { pollingIntervalSeconds: 0.5 } });
+    await engine.start();
+    set.handles.push(handle);
+    set.engines.push(engine);
+  }
+  return set;
+}
+
+/** The most intervals open at one instant. */
+export function maxOverlap(intervals: [number, number][]): number {
+  const edges = intervals.flatMap(([start, end]) => [[start, 1] as const, [end, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let most = 0;
+  for (const [, delta] of edges) most = Math.max(most, (open += delta));
+  return most;
+}

@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   webhook_rejected: 401,
   rate_limited: 429,
+  /** A run or batch would exceed a configured budget (per run, per batch, per day): refused before any request. */
+  budget_exceeded: 402,
+  /** The Freepik plan does not include the service (its rate-limit table says N/A). */
+  quota_unavailable: 403,
   // Failures of a run's node; they surface in run views, rarely as HTTP statuses.
   upstream_rejected: 502,
   upstream_error: 502,

@@ -5,6 +5,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -107,7 +108,7 @@ export const nodeRuns = pgTable(
   (t) => [
     uniqueIndex('node_runs_run_node').on(t.runId, t.nodeId),
     index('node_runs_task').on(t.taskId),
-    // In-flight node runs per endpoint: the per-key concurrency count (engine concurrency.ts).
+    // In-flight node runs per endpoint: the per-key concurrency count (engine limiter.ts).
     index('node_runs_in_flight').on(t.nodeType).where(sql`status IN ('running', 'submitted')`),
   ],
 );
@@ -191,4 +192,106 @@ export const nodeCache = pgTable(
     expiresAt: ts('expires_at'),
   },
   (t) => [index('node_cache_node_run').on(t.nodeRunId), index('node_cache_node_type').on(t.nodeType)],
+);
+
+/**
+ * The usage ledger: one row per Freepik request (submission, status read, task list). Rows of
+ * submissions are also the quota limiter's memory (engine limiter.ts): they are written under
+ * its lock before the POST, so every worker counts them.
+ */
+export const freepikRequests = pgTable(
+  'freepik_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The quota service (engine quota-table.ts), e.g. image-upscaler. */
+    service: text('service').notNull(),
+    /** The endpoint as a catalog node type. */
+    endpoint: text('endpoint').notNull(),
+    kind: text('kind').$type<'submit' | 'status' | 'list'>().notNull(),
+    runId: uuid('run_id'),
+    nodeRunId: uuid('node_run_id'),
+    /** HTTP status of the answer; null while a submission is in flight or when it was lost. */
+    status: integer('status'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('freepik_requests_submits').on(t.service, t.at).where(sql`kind = 'submit'`),
+    index('freepik_requests_at').on(t.at),
+    index('freepik_requests_node_run').on(t.nodeRunId),
+  ],
+);
+
+/** What the limiter learnt from Freepik: a 429's Retry-After blocks a service until then. */
+export const quotaState = pgTable('quota_state', {
+  service: text('service').primaryKey(),
+  blockedUntil: timestamp('blocked_until', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Node runs waiting for quota (shown as `waiting_for_quota` with `until`); deleted when the node gets its slot. */
+export const quotaWaits = pgTable(
+  'quota_waits',
+  {
+    nodeRunId: uuid('node_run_id')
+      .primaryKey()
+      .references(() => nodeRuns.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id').notNull(),
+    service: text('service').notNull(),
+    /** daily | per_second | concurrent | retry_after */
+    reason: text('reason').notNull(),
+    until: timestamp('until', { withTimezone: true }).notNull(),
+    tries: integer('tries').notNull().default(1),
+    since: createdAt(),
+  },
+  (t) => [index('quota_waits_run').on(t.runId)],
+);
+
+export const BATCH_STATUSES = ['running', 'paused', 'cancelled', 'completed'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+/** Many runs of one pipeline version; the engine's admission loop (batches.ts) starts its items as capacity frees. */
+export const batches = pgTable(
+  'batches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pipelineId: uuid('pipeline_id').references(() => pipelines.id),
+    pipelineVersionId: uuid('pipeline_version_id').references(() => pipelineVersions.id),
+    document: jsonb('document').notNull(),
+    status: text('status').$type<BatchStatus>().notNull().default('running'),
+    total: integer('total').notNull(),
+    /** Items whose runs may be unfinished at once. */
+    maxInFlight: integer('max_in_flight').notNull(),
+    /** Why the batch paused or stopped by itself (a budget), {code, message}. */
+    error: jsonb('error'),
+    createdAt: createdAt(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('batches_status').on(t.status)],
+);
+
+/**
+ * One input set of a batch. `run_id` is chosen when the item is admitted, before its run is
+ * written, so an admission interrupted by a crash is finished with the same id: at most one run per item.
+ */
+export const batchItems = pgTable(
+  'batch_items',
+  {
+    batchId: uuid('batch_id')
+      .notNull()
+      .references(() => batches.id, { onDelete: 'cascade' }),
+    idx: integer('idx').notNull(),
+    /** The original file name, URL or row number: names the item's outputs. */
+    label: text('label').notNull(),
+    inputs: jsonb('inputs').notNull(),
+    /** pending → started (its run tells the rest); invalid: its inputs were refused when it was started. */
+    status: text('status').$type<'pending' | 'started' | 'invalid'>().notNull().default('pending'),
+    runId: uuid('run_id'),
+    error: jsonb('error'),
+    startedAt: ts('started_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.batchId, t.idx] }),
+    index('batch_items_status').on(t.batchId, t.status, t.idx),
+    uniqueIndex('batch_items_run').on(t.runId),
+  ],
 );

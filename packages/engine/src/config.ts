@@ -4,6 +4,7 @@
  * must then point at it; the server sets it when it starts the simulator).
  */
 import { join, resolve } from 'node:path';
+import { quotaConfigFromEnv } from './quota-table.ts';
 import type { EngineConfig } from './types.ts';
 
 export const DEFAULT_FREEPIK_API_BASE = 'https://api.freepik.com';
@@ -50,8 +51,36 @@ export function engineConfigFromEnv(env: Env = process.env, overrides: Partial<E
     nodeTimeoutMs: num(env, 'NODE_TIMEOUT_MS', 15 * 60_000),
     maxDownloadBytes: num(env, 'MAX_DOWNLOAD_BYTES', 50 * 1024 * 1024),
     runWorkers: (env.RUN_WORKERS ?? 'true') !== 'false',
+    quota: quotaConfigFromEnv(env, apiKey ? 'freepik' : 'simulator'),
+    ...pricesFromEnv(env),
+    ...budgetsFromEnv(env),
   };
   return { ...base, ...overrides, freepik: { ...base.freepik, ...overrides.freepik }, poll: { ...base.poll, ...overrides.poll } };
+}
+
+/** FREEPIK_PRICES: `{"currency":"EUR","perRequest":{"image-upscaler":0.1,"freepik.mystic":0.05}}` (by service or node type). */
+function pricesFromEnv(env: Env): Pick<EngineConfig, 'prices'> {
+  const raw = env.FREEPIK_PRICES?.trim();
+  if (!raw) return {};
+  let parsed: { currency?: unknown; perRequest?: unknown };
+  try {
+    parsed = JSON.parse(raw) as typeof parsed;
+  } catch {
+    throw new Error('FREEPIK_PRICES must be JSON: {"currency":"EUR","perRequest":{"<service or node type>":<price>}}');
+  }
+  const perRequest = parsed.perRequest;
+  if (!perRequest || typeof perRequest !== 'object' || Object.values(perRequest).some((v) => typeof v !== 'number' || !(v >= 0))) {
+    throw new Error('FREEPIK_PRICES.perRequest must map services or node types to non-negative numbers');
+  }
+  return { prices: { currency: typeof parsed.currency === 'string' ? parsed.currency : 'credits', perRequest: perRequest as Record<string, number> } };
+}
+
+function budgetsFromEnv(env: Env): Pick<EngineConfig, 'budgets'> {
+  const budgets: NonNullable<EngineConfig['budgets']> = {};
+  for (const [key, field] of [['BUDGET_PER_RUN', 'perRun'], ['BUDGET_PER_BATCH', 'perBatch'], ['BUDGET_PER_DAY', 'perDay']] as const) {
+    if (env[key]?.trim()) budgets[field] = num(env, key, 0);
+  }
+  return Object.keys(budgets).length ? { budgets } : {};
 }
 
 /** Webhooks are used only when Freepik can reach us and we can verify what it sends. */

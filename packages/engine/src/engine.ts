@@ -4,8 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import { PikflowError, getNode, readTask } from '@pikflow/catalog';
-import { nodeRuns, pipelineVersions, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
+import { PikflowError, getNode, isPikflowError, readTask } from '@pikflow/catalog';
+import { nodeRuns, pipelineVersions, quotaWaits, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
 import {
   describeNode,
   parseRunInputs,
@@ -23,6 +23,10 @@ import { EventBus } from './events.ts';
 import { Executor, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
+import { QuotaLimiter } from './limiter.ts';
+import { QuotaPolicy } from './quota-table.ts';
+import { BatchAdmission } from './batches.ts';
+import { checkBudgets, checkPlan, estimateRuns, usageView } from './usage.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
 import { verifyWebhook } from './webhook.ts';
 import { applyCacheOptions, cachePlanOf, markerOf, withoutCachePlan } from './node-cache.ts';
@@ -43,7 +47,10 @@ export interface PikflowEngine extends Engine {
 export function createEngine({ config, db: handle, logger, workers }: CreateEngineOptions): PikflowEngine {
   const log = logger.child({ component: 'engine' });
   const assets = createAssetStore(handle.db, config.assetsDir);
+  const policy = new QuotaPolicy(config.quota ?? { plan: 'none' });
+  const quota = new QuotaLimiter(handle.db, policy, log, config.budgets?.perDay !== undefined);
   const client = new FreepikClient({
+    onRequest: (kind, tag, status, attempt) => quota.record(kind, tag, status, attempt),
     freepikBaseUrl: config.freepik.baseUrl,
     apiKey: config.freepik.apiKey,
     fileServiceUrl: config.fileServiceUrl,
@@ -52,10 +59,12 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   });
   const jobs = new JobQueue(handle, log);
   const events = new EventBus(handle, log);
-  const executor = new Executor({ config, handle, jobs, events, assets, client, logger: log });
+  const executor = new Executor({ config, handle, jobs, events, assets, client, quota, logger: log });
   const workerOptions: WorkerOptions = { batchSize: 20, concurrency: 2, pollingIntervalSeconds: 2, ...workers };
   const db = handle.db;
   let started = false;
+  // Batch items start through engine.startRun (one place for input checks and budgets).
+  const batches = new BatchAdmission({ db, log, startRun: (request) => engine.startRun(request), cancelRun: (runId) => engine.cancelRun(runId) });
 
   async function getRun(runId: string): Promise<RunView | null> {
     if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
@@ -65,8 +74,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       .leftJoin(pipelineVersions, eq(pipelineVersions.id, runs.pipelineVersionId))
       .where(eq(runs.id, runId));
     if (!row) return null;
-    const nodes = await db.select().from(nodeRuns).where(eq(nodeRuns.runId, runId));
-    return toRunView(row.run, row.version, nodes);
+    const [nodes, waits] = await Promise.all([
+      db.select().from(nodeRuns).where(eq(nodeRuns.runId, runId)),
+      db.select().from(quotaWaits).where(eq(quotaWaits.runId, runId)),
+    ]);
+    return toRunView(row.run, row.version, nodes, waits);
   }
 
   const engine: PikflowEngine = {
@@ -79,10 +91,12 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       started = true;
       await jobs.start();
       await events.start();
+      quota.start();
       if (config.runWorkers) {
         await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
         await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
         await executor.recover();
+        batches.start();
       }
       log.info({ mode: config.mode, database: handle.kind, workers: config.runWorkers, webhooks: Boolean(config.publicUrl && config.webhookSecret) }, 'engine started');
     },
@@ -90,8 +104,10 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     async stop() {
       if (!started) return;
       started = false;
+      await batches.stop();
       await jobs.stop();
       await events.stop();
+      await quota.stop();
       await client.close();
     },
 
@@ -132,6 +148,9 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       if (missing.length) {
         throw new PikflowError('invalid_input', `Invalid run input: ${missing.map((p) => p.message).join('; ')}`, { field: missing[0]!.field, nodeId: missing[0]!.nodeId, problems: missing });
       }
+      // A run over a budget is refused before anything is stored or spent.
+      checkPlan(policy, validation.document);
+      await checkBudgets(db, config.budgets, validation.document, 1, false);
       // Data URIs become assets now: the run row keeps a small asset id, and a non-image is a 415 at once.
       // Their rows are inserted with the run (one statement).
       const uploads: { asset: StoredAsset; row: AssetRow }[] = [];
@@ -154,6 +173,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         pipelineId: request.pipelineId,
         pipelineVersionId: request.pipelineVersionId,
         uploads,
+        runId: request.runId,
       });
       log.info({ runId, pipelineId: request.pipelineId }, 'run queued');
       return { runId };
@@ -192,6 +212,53 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
 
     getRun,
 
+    async usage(days = 7) {
+      // This process's buffered ledger rows first, so a caller sees its own requests.
+      await quota.flush();
+      return usageView(db, policy, Math.min(Math.max(Math.trunc(days), 1), 90));
+    },
+
+    async estimate(document, count) {
+      await quota.flush();
+      return estimateRuns(db, policy, document, count, config.prices);
+    },
+
+    async createBatch(request) {
+      const validation = validatePipeline(request.document);
+      if (!validation.ok || !validation.document) {
+        throw new PikflowError('validation_failed', `The pipeline is invalid: ${validation.problems.map((p) => p.message).join('; ')}`, { problems: validation.problems });
+      }
+      if (request.items.length === 0) throw new PikflowError('invalid_input', 'A batch needs at least one item', { field: 'items' });
+      // Every item's inputs are checked now (shape, URL safety), as a single run's are: the caller learns at once.
+      const problems: { field: string; message: string }[] = [];
+      request.items.forEach((item, i) => {
+        try {
+          parseRunInputs(validation, item.inputs, { maxImageBytes: config.maxDownloadBytes });
+        } catch (error) {
+          if (!isPikflowError(error)) throw error;
+          if (problems.length < 20) problems.push({ field: `items[${i}]`, message: `item ${i + 1} (${item.label ?? `item-${i + 1}`}): ${error.message}` });
+        }
+      });
+      if (problems.length) throw new PikflowError('invalid_input', problems.map((p) => p.message).join('; '), { field: problems[0]!.field, problems });
+      checkPlan(policy, validation.document);
+      await quota.flush();
+      await checkBudgets(db, config.budgets, validation.document, request.items.length, true);
+      const estimate = await estimateRuns(db, policy, validation.document, request.items.length, config.prices);
+      const batchId = await batches.create({ ...request, document: validation.document });
+      log.info({ batchId, items: request.items.length, pipelineId: request.pipelineId }, 'batch created');
+      return { batchId, estimate };
+    },
+
+    getBatch: (batchId) => batches.get(batchId),
+
+    async controlBatch(batchId, action) {
+      if (action === 'retry-failed') await batches.retryFailed(batchId);
+      else await batches.control(batchId, action);
+      return (await batches.get(batchId))!;
+    },
+
+    batchItems: (batchId, afterIdx, limit) => batches.items(batchId, afterIdx, limit),
+
     async listRuns(query: ListRunsQuery) {
       const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);
       const cursor = decodeCursor(query.cursor);
@@ -213,8 +280,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         .orderBy(desc(runs.createdAt), desc(runs.id))
         .limit(limit + 1);
       const page = rows.slice(0, limit);
-      const nodes = page.length ? await db.select().from(nodeRuns).where(inArray(nodeRuns.runId, page.map((r) => r.run.id))) : [];
-      const views = page.map((r) => toRunView(r.run, r.version, nodes.filter((n) => n.runId === r.run.id)));
+      const ids = page.map((r) => r.run.id);
+      const [nodes, waits] = page.length
+        ? await Promise.all([db.select().from(nodeRuns).where(inArray(nodeRuns.runId, ids)), db.select().from(quotaWaits).where(inArray(quotaWaits.runId, ids))])
+        : [[], []];
+      const views = page.map((r) => toRunView(r.run, r.version, nodes.filter((n) => n.runId === r.run.id), waits.filter((w) => w.runId === r.run.id)));
       const last = page[page.length - 1];
       return { runs: views, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.key, last.run.id) } : {}) };
     },
@@ -281,7 +351,13 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   return engine;
 }
 
-function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes: (typeof nodeRuns.$inferSelect)[]): RunView {
+function toRunView(
+  run: typeof runs.$inferSelect,
+  version: number | null,
+  nodes: (typeof nodeRuns.$inferSelect)[],
+  waits: (typeof quotaWaits.$inferSelect)[] = [],
+): RunView {
+  const waitOf = new Map(waits.map((w) => [w.nodeRunId, w]));
   const order = new Map(((run.document as { nodes?: { id: string }[] }).nodes ?? []).map((n, i) => [n.id, i]));
   const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
   return {
@@ -298,11 +374,14 @@ function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes:
     nodes: nodes
       .slice()
       .sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0))
-      .map(
-        (n): NodeRunView => ({
+      .map((n): NodeRunView => {
+        // A queued node with a wait row is held back by a Freepik limit (limiter.ts).
+        const wait = n.status === 'queued' ? waitOf.get(n.id) : undefined;
+        return {
           nodeId: n.nodeId,
           nodeType: n.nodeType,
-          status: cachedFromOf(n) ? 'cached' : n.status,
+          status: cachedFromOf(n) ? 'cached' : wait ? 'waiting_for_quota' : n.status,
+          ...(wait ? { waiting: { service: wait.service, reason: wait.reason as NonNullable<NodeRunView['waiting']>['reason'], until: wait.until.toISOString() } } : {}),
           ...(n.taskId ? { taskId: n.taskId } : {}),
           attempt: n.attempt,
           pollCount: n.pollCount,
@@ -313,8 +392,8 @@ function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes:
           ...(n.outputs ? { outputs: n.outputs as Record<string, unknown> } : {}),
           ...(n.error ? { error: n.error as NodeRunView['error'] } : {}),
           ...(cachedFromOf(n) ? { cachedFrom: cachedFromOf(n)! } : {}),
-        }),
-      ),
+        };
+      }),
     usage: usageOf(nodes),
   };
 }

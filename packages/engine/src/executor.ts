@@ -84,7 +84,7 @@ import { webhooksEnabled } from './config.ts';
 import { EVENTS_CHANNEL, type EventBus } from './events.ts';
 import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from './freepik-client.ts';
 import { batchedTransaction } from './batched-transaction.ts';
-import { CONCURRENCY_RETRY_MS, claimConcurrencySlot } from './concurrency.ts';
+import type { QuotaLimiter, QuotaWait } from './limiter.ts';
 import { QUEUES, type JobQueue, type NodeJobData, type QueueName, type RawClient } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import { NodeCache } from './node-cache.ts';
@@ -189,6 +189,8 @@ export interface ExecutorDeps {
   events: EventBus;
   assets: LocalAssetStore;
   client: FreepikClient;
+  /** Freepik's limits across workers and the usage ledger (limiter.ts). */
+  quota: QuotaLimiter;
   logger: Logger;
 }
 
@@ -225,8 +227,10 @@ export class Executor {
     pipelineVersionId?: string;
     /** Uploaded inputs whose rows are inserted with the run. */
     uploads?: { asset: StoredAsset; row: AssetRow }[];
+    /** Chosen by the caller (a batch item's, so a retried admission cannot make a second run). */
+    runId?: string;
   }): Promise<string> {
-    const runId = randomUUID();
+    const runId = values.runId ?? randomUUID();
     const { document, inputs } = values;
     const uploads = values.uploads ?? [];
     this.remember(runId, document, inputs);
@@ -452,10 +456,14 @@ export class Executor {
       );
     }
     const request = execution.request({ params, inputs, webhookUrl, idempotencyKey: row.idempotencyKey });
-    if (execution.maxConcurrentTasks !== undefined && !(await claimConcurrencySlot(this.db, { nodeRunId: row.id, nodeType: node.type, limit: execution.maxConcurrentTasks }))) {
-      // Freepik's per-key limit is reached (by any worker): ask again later rather than fail or collect 429s.
-      ctx.log.info({ limit: execution.maxConcurrentTasks }, 'waiting for a concurrency slot');
-      return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, CONCURRENCY_RETRY_MS));
+    // Freepik's limits (per day, per second, concurrent tasks, Retry-After), for the key across workers:
+    // a node that may not submit now waits, visibly, rather than fail or collect 429s.
+    let ledgerId: number | undefined;
+    if (execution.service === 'freepik') {
+      const admission = await this.deps.quota.admit({ nodeRunId: row.id, runId: run.id, nodeType: node.type });
+      if (admission.kind === 'unavailable') throw new PikflowError('quota_unavailable', `${describeNode(node)}: ${admission.message}`, { nodeId: node.id });
+      if (admission.kind === 'wait') return this.waitForQuota(ctx, admission);
+      ledgerId = admission.ledgerId;
     }
 
     // Journal before the POST: from here on a restart knows a task may exist. One statement
@@ -478,7 +486,12 @@ export class Executor {
 
     const log = ctx.log;
     log.info({ request: summarizeRequest(request, execution.service) }, 'submitting');
-    const result = await this.deps.client.submit(execution.service, request, log);
+    const result = await this.deps.client.submit(execution.service, request, log, { nodeType: node.type, runId: run.id, nodeRunId: row.id, ledgerId });
+    if (result.kind === 'rate_limited') {
+      // No task exists. The limiter learns Retry-After for every worker; the node waits, it does not fail.
+      log.info({ retryAfterMs: result.retryAfterMs }, 'Freepik answered 429');
+      return this.waitForQuota(ctx, await this.deps.quota.rateLimited({ nodeRunId: row.id, runId: run.id, nodeType: node.type, ledgerId, retryAfterMs: result.retryAfterMs }));
+    }
     if (result.kind === 'rejected') {
       await this.journalNoTask(row.id);
       return this.failNode(ctx, {
@@ -513,6 +526,15 @@ export class Executor {
     if (task.status === 'COMPLETED' && task.generated.length) return this.completeFromTask(ctx, execution, task);
     if (task.status === 'FAILED') return this.failNode(ctx, taskFailure(task));
     if (due === null) await this.inRunTx(run.id, async (tx) => tx.job(QUEUES.check, node.id, 0));
+  }
+
+  /** Not now (a limit, or Freepik's 429): the node waits, with a `node.waiting` event when that is news, and its job comes back when it expects to go. */
+  private async waitForQuota(ctx: NodeContext, wait: QuotaWait): Promise<void> {
+    ctx.log.info({ service: wait.service, reason: wait.reason, until: wait.until }, 'waiting for quota');
+    return this.inRunTx(ctx.run.id, async (tx) => {
+      if (wait.changed) tx.event('node.waiting', ctx.node.id, { service: wait.service, reason: wait.reason, until: wait.until.toISOString() });
+      tx.job(QUEUES.execute, ctx.node.id, wait.delayMs);
+    });
   }
 
   /** Records the task id right after the POST answered, before anything else happens. */
@@ -579,7 +601,7 @@ export class Executor {
 
     let listed: { taskId: string; createdAt?: number }[];
     try {
-      const body = await this.deps.client.getJson('freepik', execution.listPath, ctx.log, 'list');
+      const body = await this.deps.client.getJson('freepik', execution.listPath, ctx.log, 'list', { nodeType: node.type, runId: run.id, nodeRunId: row.id });
       listed = readTaskList(body);
     } catch (error) {
       return fail(`listing its tasks failed (${(error as Error).message})`);
@@ -629,7 +651,7 @@ export class Executor {
     }
     let task: TaskSnapshot;
     try {
-      task = readTask(await this.deps.client.getJson('freepik', execution.statusPath(row.taskId), ctx.log));
+      task = readTask(await this.deps.client.getJson('freepik', execution.statusPath(row.taskId), ctx.log, 'status', { nodeType: ctx.node.type, runId, nodeRunId: row.id }));
     } catch (error) {
       if (!isPikflowError(error)) throw error;
       if (error.code === 'upstream_rejected') return this.failNode(ctx, { code: error.code, message: error.message });
@@ -1406,7 +1428,7 @@ export function summarizeRequest(request: HttpRequest, service: Service): Record
   return { service, method: request.method, path: request.path, encoding: request.encoding ?? 'json', body: summarize(request.body ?? null) };
 }
 
-function extensionOf(mime: string): string {
+export function extensionOf(mime: string): string {
   return ({ 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif', 'video/mp4': 'mp4' } as Record<string, string>)[mime] ?? 'bin';
 }
 

@@ -28,6 +28,8 @@ export type Service = 'freepik' | 'file-service';
 export type SubmitResult =
   | { kind: 'accepted'; status: number; body: unknown }
   | { kind: 'rejected'; status: number; message: string; body: unknown }
+  /** 429: no task was made; the quota limiter decides when to try again (never a failure). */
+  | { kind: 'rate_limited'; retryAfterMs: number; message: string }
   | { kind: 'ambiguous'; reason: string };
 
 export interface ClientOptions {
@@ -42,6 +44,17 @@ export interface ClientOptions {
   maxAttempts?: number;
   /** Longest single wait for Retry-After or back-off (ms). */
   maxWaitMs?: number;
+  /** Called for every Freepik request attempt (the usage ledger); `status` is undefined when no answer came. */
+  onRequest?: (kind: 'submit' | 'status' | 'list', tag: RequestTag, status: number | undefined, attempt: number) => void;
+}
+
+/** Who a Freepik request is for, as the usage ledger records it. */
+export interface RequestTag {
+  nodeType: string;
+  runId?: string;
+  nodeRunId?: string;
+  /** The ledger row the quota claim wrote for this submission. */
+  ledgerId?: number;
 }
 
 /** Counters the benchmark and tests read (engine-side view of the traffic). */
@@ -74,8 +87,11 @@ export class FreepikClient {
   }
 
   /** Sends a create request. Never repeats it unless the response proves nothing was created. */
-  async submit(service: Service, request: HttpRequest, log: Logger): Promise<SubmitResult> {
+  async submit(service: Service, request: HttpRequest, log: Logger, tag?: RequestTag): Promise<SubmitResult> {
     const url = this.url(service, request.path, request.query);
+    const note = (status: number | undefined, attempt: number) => {
+      if (service === 'freepik' && tag) this.options.onRequest?.('submit', tag, status, attempt);
+    };
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       const timeout = deadline(this.submitTimeoutMs);
@@ -93,6 +109,7 @@ export class FreepikClient {
       } catch (error) {
         timeout.clear();
         const code = errorCode(error);
+        note(undefined, attempt);
         if (code && NOT_SENT_CODES.has(code) && attempt < this.maxAttempts) {
           // Nothing reached the server: repeating cannot create a second task.
           log.warn({ path: request.path, code, attempt }, 'submit not sent; retrying');
@@ -106,7 +123,13 @@ export class FreepikClient {
       const body = await readBody(response).finally(timeout.clear);
       const status = response.statusCode;
       log.debug({ method: request.method, path: request.path, status, ms: Date.now() - started }, 'submit');
+      note(status, attempt);
       if (status >= 200 && status < 300) return { kind: 'accepted', status, body };
+      if (status === 429 && service === 'freepik') {
+        // Refused before any task existed. Waiting here would hide it from the limiter (and from the
+        // other workers): the executor hands it to the quota limiter, which reschedules the node.
+        return { kind: 'rate_limited', retryAfterMs: retryAfterOf(response), message: messageOf(body) ?? 'HTTP 429' };
+      }
       if ((status === 429 || status === 503) && attempt < this.maxAttempts) {
         // A 429/503 answer means the request was refused before any task existed.
         const wait = status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs);
@@ -123,7 +146,10 @@ export class FreepikClient {
   }
 
   /** A status read (or a list read): retried on anything transient. */
-  async getJson(service: Service, path: string, log: Logger, kind: 'status' | 'list' = 'status'): Promise<unknown> {
+  async getJson(service: Service, path: string, log: Logger, kind: 'status' | 'list' = 'status', tag?: RequestTag): Promise<unknown> {
+    const note = (status: number | undefined, attempt: number) => {
+      if (service === 'freepik' && tag) this.options.onRequest?.(kind, tag, status, attempt);
+    };
     const url = this.url(service, path);
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
@@ -135,6 +161,7 @@ export class FreepikClient {
         response = await httpRequest(url, { headers: this.headers(service), signal: timeout.signal, dispatcher: this.transport.agent });
       } catch (error) {
         timeout.clear();
+        note(undefined, attempt);
         lastProblem = errorCode(error) ?? describeError(error);
         log.warn({ path, problem: lastProblem, attempt }, 'status read failed; retrying');
         await sleep(backoff(attempt, this.maxWaitMs));
@@ -142,6 +169,7 @@ export class FreepikClient {
       }
       const body = await readBody(response).finally(timeout.clear);
       const status = response.statusCode;
+      note(status, attempt);
       if (status >= 200 && status < 300) return body;
       lastProblem = `HTTP ${status}${messageOf(body) ? `: ${messageOf(body)}` : ''}`;
       if (status === 429) {
@@ -295,16 +323,20 @@ export function messageOf(body: unknown): string | undefined {
   return [text, details].filter(Boolean).join(' — ') || undefined;
 }
 
-function retryAfterMs(response: HttpResponse, cap: number): number {
+/** Retry-After in ms (seconds or an HTTP date); 1 s when Freepik sends none (it documents none). */
+function retryAfterOf(response: HttpResponse): number {
   const retryAfter = header(response, 'retry-after');
-  let ms = 1_000;
   if (retryAfter) {
     const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) ms = seconds * 1000;
-    else if (!Number.isNaN(Date.parse(retryAfter))) ms = Date.parse(retryAfter) - Date.now();
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    if (!Number.isNaN(Date.parse(retryAfter))) return Math.max(0, Date.parse(retryAfter) - Date.now());
   }
+  return 1_000;
+}
+
+function retryAfterMs(response: HttpResponse, cap: number): number {
   // A little jitter so a crowd of runs does not come back in the same millisecond.
-  return Math.min(cap, Math.max(50, ms)) + Math.random() * 100;
+  return Math.min(cap, Math.max(50, retryAfterOf(response))) + Math.random() * 100;
 }
 
 /** Exponential back-off with full jitter: 0..min(cap, 250·2^attempt) ms. */

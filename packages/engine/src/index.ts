@@ -5,3 +5,6 @@ export { createAssetStore } from './asset-store.ts';
 export { signWebhook, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from './webhook.ts';
 export { createLogger } from './logger.ts';
 export { NodeCache, canonicalJson, type RunCacheOptions, type RunCachePlan } from './node-cache.ts';
+export type { BatchItemInput } from './batches.ts';
+export type { QuotaConfig, ServiceOverride } from './quota-table.ts';
+export { extensionOf } from './executor.ts';

@@ -2,8 +2,11 @@
  * The engine's public surface. The server (routes, SSE, webhooks, assets) and the
  * worker process use only this; everything else in the package is internal.
  */
-import type { AssetRef, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
+import type { AssetRef, BatchView, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
 import type { RunCacheOptions } from './node-cache.ts';
+import type { QuotaConfig } from './quota-table.ts';
+import type { Budgets, PriceTable } from './usage.ts';
+import type { BatchItemInput } from './batches.ts';
 
 export interface EngineConfig {
   /** 'simulator' when no FREEPIK_API_KEY is set and the bundled simulator is used. */
@@ -30,6 +33,12 @@ export interface EngineConfig {
    * long another process's unanswered submission is left alone before it is reconciled.
    */
   submitTimeoutMs?: number;
+  /** Freepik's limits: the plan and overrides (quota-table.ts). Default: plan `none` (documented concurrency only). */
+  quota?: QuotaConfig;
+  /** Money per Freepik request, for estimates (FREEPIK_PRICES). */
+  prices?: PriceTable;
+  /** Caps in Freepik requests per run, batch and day (BUDGET_PER_RUN, BUDGET_PER_BATCH, BUDGET_PER_DAY). */
+  budgets?: Budgets;
 }
 
 export interface StartRunRequest {
@@ -42,6 +51,8 @@ export interface StartRunRequest {
   cache?: RunCacheOptions;
   /** Set by retryRun: node id → node run id of the original run's completed nodes, to reuse. */
   retry?: { reuse: Record<string, string>; retryOf: string };
+  /** Internal: the run id a batch item chose when it was admitted (a second start with it fails on the primary key). */
+  runId?: string;
 }
 
 export interface StoredAsset extends AssetRef {
@@ -85,6 +96,24 @@ export interface Engine {
    * PikflowError 'not_found', or 'conflict' while the run is still going.
    */
   retryRun(runId: string): Promise<{ runId: string }>;
+  /** Today's and recent days' Freepik requests per service against the plan's limits. */
+  usage(days?: number): Promise<UsageView>;
+  /** Freepik requests per service (and money, with prices) for `count` runs of the document, against today's quotas. */
+  estimate(document: PipelineDocument, count: number): Promise<EstimateView>;
+  /**
+   * Records a batch (every item's inputs checked first, budgets and plan too: refused before any
+   * request); the admission loop starts its items as ordinary runs while capacity frees.
+   */
+  createBatch(request: {
+    pipelineId?: string;
+    pipelineVersionId?: string;
+    document: PipelineDocument;
+    items: BatchItemInput[];
+    maxInFlight?: number;
+  }): Promise<{ batchId: string; estimate: EstimateView }>;
+  getBatch(batchId: string): Promise<BatchView | null>;
+  controlBatch(batchId: string, action: 'pause' | 'resume' | 'cancel' | 'retry-failed'): Promise<BatchView>;
+  batchItems(batchId: string, afterIdx?: number, limit?: number): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]>;
   getRun(runId: string): Promise<RunView | null>;
   listRuns(query: ListRunsQuery): Promise<{ runs: RunView[]; nextCursor?: string }>;
   /** Resolves when the run reaches a terminal state, or with the current view at the timeout. */

@@ -10,6 +10,8 @@ export type NodeRunStatus =
   | 'queued'
   | 'running'
   | 'submitted'
+  /** Queued, but a Freepik limit (quota-table) keeps it from submitting until `waiting.until`. */
+  | 'waiting_for_quota'
   | 'succeeded'
   | 'failed'
   | 'skipped'
@@ -59,6 +61,14 @@ export interface NodeRunView {
   error?: ErrorView;
   /** status 'cached': the run and node run that produced the outputs. */
   cachedFrom?: CachedFrom;
+  /** While `waiting_for_quota`: which service's limit, why (daily, per_second, concurrent, retry_after) and when it expects to go. */
+  waiting?: QuotaWaitView;
+}
+
+export interface QuotaWaitView {
+  service: string;
+  reason: 'daily' | 'per_second' | 'concurrent' | 'retry_after';
+  until: string;
 }
 
 /** What a run cost: nodes served from the cache, Freepik submissions and all Freepik requests (submissions + status checks). */
@@ -91,6 +101,7 @@ export type RunEventType =
   | 'node.started'
   | 'node.submitted'
   | 'node.progress'
+  | 'node.waiting'
   | 'node.completed'
   | 'node.failed'
   | 'node.skipped'
@@ -103,10 +114,78 @@ export interface RunEvent {
   type: RunEventType;
   nodeId?: string;
   at: string;
-  /** node.submitted: {taskId}; node.progress: {status, pollCount}; node.completed: {outputs};
+  /** node.submitted: {taskId}; node.progress: {status, pollCount}; node.waiting: QuotaWaitView; node.completed: {outputs};
    *  (a node served from the result cache: node.completed {outputs, status: 'cached', cachedFrom});
- *  node.failed: {error}; run.finished: {status, outputs?, error?}. */
+   *  node.failed: {error}; run.finished: {status, outputs?, error?}. */
   data?: Record<string, unknown>;
+}
+
+/** Freepik requests of one service on one day (usage ledger). */
+export interface UsageCounts {
+  /** Submissions Freepik accepted or that are in flight (what the daily quota counts). */
+  submissions: number;
+  /** Submissions Freepik answered 429 (retried later, not counted against the day). */
+  refused: number;
+  statusReads: number;
+  lists: number;
+}
+
+/** GET /api/usage: today's (UTC) and recent days' Freepik requests per service against the plan's limits. */
+export interface UsageView {
+  plan: 'free' | 'premium' | 'none';
+  today: string;
+  services: {
+    service: string;
+    /** perDay null: no daily limit known; available false: not on this plan. */
+    limits: { perDay: number | null; available: boolean; perSecond?: number; concurrent?: number };
+    today: UsageCounts;
+    remainingToday?: number;
+  }[];
+  /** Newest first. */
+  days: { day: string; services: Record<string, UsageCounts> }[];
+}
+
+/** POST /api/pipelines/:id/estimate: Freepik submissions (and money) for `runs` runs, before anything is spent. */
+export interface EstimateView {
+  runs: number;
+  submissionsPerRun: number;
+  submissions: number;
+  /** Every service's submissions fit in what is left of today's quota. */
+  fitsToday: boolean;
+  services: {
+    service: string;
+    /** Submissions per node type. */
+    endpoints: Record<string, number>;
+    submissions: number;
+    perDay: number | null;
+    usedToday: number;
+    /** Still to be submitted by runs already started. */
+    pendingToday: number;
+    remainingToday?: number;
+    fitsToday: boolean;
+    problem?: string;
+  }[];
+  /** With a price table covering every endpoint of the pipeline. */
+  cost?: { currency: string; amount: number };
+}
+
+/** GET /api/batches/:id: a batch's items by status, throughput and ETA. */
+export interface BatchView {
+  id: string;
+  pipelineId?: string;
+  /** running: admitting items as capacity frees; paused: admitting none (runs in flight finish); completed: every item ended. */
+  status: 'running' | 'paused' | 'cancelled' | 'completed';
+  total: number;
+  maxInFlight: number;
+  /** Items by status: pending (not started yet), the run's status once started, invalid (refused when started). */
+  counts: { pending: number; queued: number; running: number; succeeded: number; failed: number; cancelled: number; invalid: number };
+  /** Items finished per second since the first started. */
+  itemsPerSecond?: number;
+  etaSeconds?: number;
+  /** Why the batch paused by itself (a budget). */
+  error?: ErrorView;
+  createdAt: string;
+  finishedAt?: string;
 }
 
 export interface PipelineSummary {

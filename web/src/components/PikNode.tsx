@@ -12,6 +12,7 @@ import { firstImage, formatDuration } from '../lib/run-values.ts';
 const STATUS_TEXT: Record<string, string> = {
   pending: 'waiting',
   queued: 'queued',
+  waiting_for_quota: 'waiting for quota',
   running: 'running',
   submitted: 'submitted',
   succeeded: 'done',

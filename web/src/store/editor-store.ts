@@ -152,6 +152,7 @@ const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'failed', 'skippe
 const STATUS_RANK: Record<NodeRunStatus, number> = {
   pending: 0,
   queued: 1,
+  waiting_for_quota: 1,
   running: 2,
   submitted: 2,
   succeeded: 3,
@@ -426,6 +427,10 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         break;
       case 'node.started':
         patchNode({ status: 'running', startedAt: event.at });
+        break;
+      case 'node.waiting':
+        // Held back by a Freepik limit until data.until (engine limiter.ts).
+        patchNode({ status: 'waiting_for_quota' });
         break;
       case 'node.submitted':
         patchNode({

@@ -44,6 +44,11 @@ export interface SimConfig {
   seed: number;
   /** Per-key request windows (Freepik: 50/s over 5 s, 10/s averaged over 2 min); false disables. */
   rateLimits: RateLimitWindow[] | false;
+  /**
+   * Per-key windows on the create requests of one endpoint (by endpoint id), on top of
+   * `rateLimits`: Freepik documents none per service, so tests set them (e.g. 5/s on an upscaler).
+   */
+  createRateLimits: Record<string, RateLimitWindow[]>;
   /** Outputs above this many pixels end FAILED. */
   maxOutputPixels: number;
   /** Memory budget for result files; past it the oldest expire early. */
@@ -89,6 +94,7 @@ export function defaultConfig(): SimConfig {
     faults: { ...NO_FAULTS },
     seed: Date.now() >>> 0,
     rateLimits: FREEPIK_RATE_LIMITS,
+    createRateLimits: {},
     maxOutputPixels: 64_000_000,
     maxImageBytes: 30 * 1024 * 1024,
     maxInputPixels: 100_000_000,
@@ -125,6 +131,7 @@ export const configPatchSchema = z
       .partial(),
     seed: z.number().int(),
     rateLimits: z.union([z.literal(false), z.array(z.object({ limit: z.number().int().min(1), windowMs: ms.min(1) }))]),
+    createRateLimits: z.record(z.string(), z.array(z.object({ limit: z.number().int().min(1), windowMs: ms.min(1) }))),
     maxOutputPixels: z.number().int().min(1),
     maxImageBytes: z.number().int().min(1),
     maxInputPixels: z.number().int().min(1),

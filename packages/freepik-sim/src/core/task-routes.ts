@@ -52,6 +52,14 @@ export function registerTaskEndpoints(app: FastifyInstance, core: SimCore, endpo
 
     app.post(endpoint.path, async (request, reply) => {
       const apiKey = core.apiKeyOf(request);
+      const windows = core.config.createRateLimits[endpoint.id];
+      if (windows?.length) {
+        const retryAfter = core.limiter.admit(`${apiKey}\n${endpoint.id}`, windows);
+        if (retryAfter > 0) {
+          core.stats.refused(apiKey, 'rateLimited');
+          throw new SimHttpError(429, { message: 'Rate limit exceeded. Please slow down.' }, { 'retry-after': String(retryAfter) });
+        }
+      }
       const { body, images } = await readRequest(core, endpoint, request, apiKey);
       const origin = core.originOf(request);
       const ttlMs = endpoint.resultTtlMs ?? core.config.resultTtlMs;

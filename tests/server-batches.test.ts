@@ -1,0 +1,149 @@
+/**
+ * Batches over the REST API: many images in one multipart upload, a JSON list of inputs, a CSV
+ * of URLs (with the URL rules of single runs), answered at once with a batch id; the batch view
+ * fills in as the admission loop starts the items, each an ordinary run named after its file.
+ */
+import { crc32 } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
+import { http, makePng, readEvents, startTestServer, upload, type TestServer } from './server-support.ts';
+
+let sim: RunningSimulator;
+let server: TestServer;
+let base: string;
+let pipelineId: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ latencyMs: 50, rateLimits: false, seed: 8 });
+  server = await startTestServer({ simulator: sim });
+  base = server.url;
+  pipelineId = (await http(`${base}/api/templates/photo-restoration/pipelines`, { method: 'POST', json: { name: 'Album' } })).body.id;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await sim?.close();
+});
+
+/** Entries of a ZIP by its central directory, each checked against its CRC. */
+function readZip(zip: Buffer): Map<string, Buffer> {
+  const end = zip.length - 22;
+  expect(zip.readUInt32LE(end)).toBe(0x06054b50);
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    expect(zip.readUInt32LE(at)).toBe(0x02014b50);
+    const crc = zip.readUInt32LE(at + 16);
+    const size = zip.readUInt32LE(at + 24);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    expect(crc32(data) >>> 0, name).toBe(crc);
+    entries.set(name, data);
+    at += 46 + nameLength;
+  }
+  return entries;
+}
+
+async function finished(batchId: string) {
+  for (let i = 0; i < 600; i++) {
+    const { body } = await http(`${base}/api/batches/${batchId}`);
+    if (body.status === 'completed' || body.status === 'cancelled') return body;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`batch ${batchId} did not finish`);
+}
+
+describe('batches over REST', () => {
+  test('a multipart upload of many images: 202 at once, then every item a succeeded run named after its file', async () => {
+    const form = new FormData();
+    const names = ['grandma.png', 'wedding.png', 'beach.png'];
+    for (const [i, name] of names.entries()) form.append('file', new Blob([new Uint8Array(await makePng(60 + i * 10, 40))], { type: 'image/png' }), name);
+    form.append('maxInFlight', '2');
+    const response = await fetch(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', body: form });
+    expect(response.status).toBe(202);
+    const created = (await response.json()) as { batchId: string; estimate: { runs: number; submissions: number } };
+    expect(response.headers.get('location')).toBe(`/api/batches/${created.batchId}`);
+    expect(created.estimate.runs).toBe(3);
+
+    const view = await finished(created.batchId);
+    expect(view).toMatchObject({ status: 'completed', total: 3, maxInFlight: 2, counts: { succeeded: 3, failed: 0, pending: 0 } });
+    const items = (await http(`${base}/api/batches/${created.batchId}/items`)).body.items as { label: string; status: string; runId: string }[];
+    expect(items.map((i) => i.label)).toEqual(names);
+    for (const item of items) {
+      expect(item.status).toBe('succeeded');
+      expect((await http(`${base}/api/runs/${item.runId}`)).body.status).toBe('succeeded');
+    }
+    expect(created.estimate.submissions).toBe(Object.values(sim.stats().submissions).reduce((a, b) => a + b, 0));
+
+    // The outputs as one ZIP: each file named after its item and output port, and a manifest.
+    const zip = await fetch(`${base}/api/batches/${created.batchId}/outputs.zip`);
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toBe('application/zip');
+    expect(zip.headers.get('content-disposition')).toBe(`attachment; filename="batch-${created.batchId}.zip"`);
+    const entries = readZip(Buffer.from(await zip.arrayBuffer()));
+    const run = (await http(`${base}/api/runs/${items[0]!.runId}`)).body as { outputs: Record<string, unknown> };
+    const imagePorts = Object.entries(run.outputs).filter(([, v]) => typeof v === 'object').map(([k]) => k);
+    expect(imagePorts.length).toBeGreaterThan(0);
+    for (const name of ['grandma', 'wedding', 'beach']) {
+      for (const port of imagePorts) {
+        const file = entries.get(`${name}_${port}.png`);
+        expect(file, `${name}_${port}.png in ${[...entries.keys()].join(', ')}`).toBeDefined();
+        expect(file!.subarray(1, 4).toString('latin1')).toBe('PNG');
+      }
+    }
+    const manifest = entries.get('manifest.csv')!.toString('utf8');
+    expect(manifest.split('\n')[0]).toBe('item,label,status,output,value,error');
+    expect(manifest).toContain('"grandma.png","succeeded"');
+  });
+
+  test('a JSON list of inputs objects', async () => {
+    const photo = (await upload(base, await makePng(50, 40), 'a.png')).body.assetId;
+    const created = await http(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', json: { items: [{ inputs: { photo }, label: 'row-1' }, { inputs: { photo } }] } });
+    expect(created.status).toBe(202);
+    // Progress as SSE until the batch ends.
+    const stream = await readEvents(`${base}/api/batches/${created.body.batchId}/events`, { timeoutMs: 60_000 });
+    expect(stream.status).toBe(200);
+    const types = stream.events.map((e) => e.type as string);
+    expect(types[types.length - 1]).toBe('batch.finished');
+    expect((stream.events[stream.events.length - 1] as unknown as { batch: { counts: { succeeded: number } } }).batch.counts.succeeded).toBe(2);
+    const view = await finished(created.body.batchId);
+    expect(view.counts.succeeded).toBe(2);
+    const items = (await http(`${base}/api/batches/${created.body.batchId}/items`)).body.items as { label: string }[];
+    expect(items.map((i) => i.label)).toEqual(['row-1', 'item-2']);
+  });
+
+  test('a CSV or JSON list of URLs follows the URL rules of single runs: a private address refuses the batch', async () => {
+    const before = sim.stats().totals.submissions;
+    const csv = await fetch(`${base}/api/pipelines/${pipelineId}/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'url\nhttps://example.com/one.png\nhttp://10.0.0.7/two.png\n',
+    });
+    expect(csv.status).toBe(400);
+    const body = (await csv.json()) as { error: { code: string; field: string; message: string } };
+    expect(body.error).toMatchObject({ code: 'invalid_input', field: 'items[1]' });
+    expect(body.error.message).toContain('http://10.0.0.7/two.png');
+    const json = await http(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', json: { urls: ['https://example.com/a.png', 'file:///etc/passwd'] } });
+    expect(json.status).toBe(400);
+    expect(sim.stats().totals.submissions).toBe(before);
+  });
+
+  test('bad requests: both items and urls, an unknown batch, controlling a finished batch', async () => {
+    expect((await http(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', json: { items: [], urls: [] } })).status).toBe(400);
+    expect((await http(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', json: { items: [] } })).status).toBe(400);
+    expect((await http(`${base}/api/batches/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+    const photo = (await upload(base, await makePng(30, 20), 'b.png')).body.assetId;
+    const created = await http(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', json: { items: [{ inputs: { photo } }] } });
+    await finished(created.body.batchId);
+    const cancel = await http(`${base}/api/batches/${created.body.batchId}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(409);
+    // Nothing failed: retrying failed items changes nothing.
+    const retry = await http(`${base}/api/batches/${created.body.batchId}/retry-failed`, { method: 'POST' });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ status: 'completed', counts: { succeeded: 1 } });
+  });
+});
