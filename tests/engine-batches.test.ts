@@ -59,7 +59,7 @@ describe.each(DB_KINDS)('batches on %s', (kind) => {
   it('a 60-item batch against a 5/s upscaler completes, never over maxInFlight, and matches its estimate', async () => {
     const N = 60;
     const maxInFlight = 8;
-    const { batchId, estimate } = await engine.createBatch({
+    const { batchId, estimate } = await engine.createBatch({ cacheMode: 'off',
       document: doc,
       items: Array.from({ length: N }, (_, i) => ({ inputs: { photo }, label: `photo-${i}.png` })),
       maxInFlight,
@@ -92,7 +92,7 @@ describe.each(DB_KINDS)('batches on %s', (kind) => {
   it('pause stops admitting (runs in flight finish), resume completes; cancel stops and cancels what runs', async () => {
     sim.configure({ latencyMs: 400 });
     try {
-      const { batchId } = await engine.createBatch({ document: doc, items: Array.from({ length: 12 }, () => ({ inputs: { photo } })), maxInFlight: 2 });
+      const { batchId } = await engine.createBatch({ cacheMode: 'off', document: doc, items: Array.from({ length: 12 }, () => ({ inputs: { photo } })), maxInFlight: 2 });
       await until(engine, batchId, (b) => b.counts.running + b.counts.queued > 0, 30_000);
       const paused = await engine.controlBatch(batchId, 'pause');
       expect(paused.status).toBe('paused');
@@ -105,7 +105,7 @@ describe.each(DB_KINDS)('batches on %s', (kind) => {
       const done = await until(engine, batchId, (b) => b.status === 'completed');
       expect(done.counts.succeeded).toBe(12);
 
-      const second = await engine.createBatch({ document: doc, items: Array.from({ length: 12 }, () => ({ inputs: { photo } })), maxInFlight: 2 });
+      const second = await engine.createBatch({ cacheMode: 'off', document: doc, items: Array.from({ length: 12 }, () => ({ inputs: { photo } })), maxInFlight: 2 });
       await until(engine, second.batchId, (b) => b.counts.running + b.counts.queued > 0, 30_000);
       const cancelled = await engine.controlBatch(second.batchId, 'cancel');
       expect(cancelled.status).toBe('cancelled');
@@ -130,12 +130,12 @@ describe('batches refused before any request', () => {
         return error as { code: string; message: string; field?: string };
       };
       const bad = await refusal(
-        h.engine.createBatch({ document: doc, items: [{ inputs: { photo: 'https://example.com/a.png' } }, { inputs: { photo: 'http://127.0.0.1/secret.png' }, label: 'inside' }] }),
+        h.engine.createBatch({ cacheMode: 'off', document: doc, items: [{ inputs: { photo: 'https://example.com/a.png' } }, { inputs: { photo: 'http://127.0.0.1/secret.png' }, label: 'inside' }] }),
       );
       expect(bad.code).toBe('invalid_input');
       expect(bad.field).toBe('items[1]');
       expect(bad.message).toContain('inside');
-      const over = await refusal(h.engine.createBatch({ document: doc, items: Array.from({ length: 6 }, () => ({ inputs: { photo: 'https://example.com/a.png' } })) }));
+      const over = await refusal(h.engine.createBatch({ cacheMode: 'off', document: doc, items: Array.from({ length: 6 }, () => ({ inputs: { photo: 'https://example.com/a.png' } })) }));
       expect(over.code).toBe('budget_exceeded');
       expect(over.message).toContain('BUDGET_PER_BATCH');
       expect(h.sim.stats().totals.submissions).toBe(0);
@@ -150,7 +150,7 @@ describe('batches refused before any request', () => {
     try {
       const png = await smallPng(32, 24);
       const photo = (await h.engine.assets.putUpload(new Uint8Array(png.bytes), 'p.png')).assetId;
-      const { batchId } = await h.engine.createBatch({ document: doc, items: Array.from({ length: 3 }, () => ({ inputs: { photo } })) });
+      const { batchId } = await h.engine.createBatch({ cacheMode: 'off', document: doc, items: Array.from({ length: 3 }, () => ({ inputs: { photo } })) });
       const failed = await until(h.engine, batchId, (b) => b.status === 'completed', 60_000);
       expect(failed.counts).toMatchObject({ failed: 3, succeeded: 0 });
       const firstRuns = (await h.engine.batchItems(batchId)).map((i) => i.runId);
@@ -172,8 +172,8 @@ describe('batches refused before any request', () => {
     try {
       const png = await smallPng(32, 24);
       const photo = (await h.engine.assets.putUpload(new Uint8Array(png.bytes), 'p.png')).assetId;
-      const { batchId } = await h.engine.createBatch({ document: doc, items: Array.from({ length: 3 }, () => ({ inputs: { photo } })), maxInFlight: 1 });
-      const single = await h.engine.startRun({ document: doc, inputs: { photo } });
+      const { batchId } = await h.engine.createBatch({ cacheMode: 'off', document: doc, items: Array.from({ length: 3 }, () => ({ inputs: { photo } })), maxInFlight: 1 });
+      const single = await h.engine.startRun({ document: doc, inputs: { photo }, cache: { mode: 'off' } });
       const view = await until(h.engine, batchId, (b) => b.status === 'paused', 40_000);
       expect(view.status).toBe('paused');
       expect(view.error).toMatchObject({ code: 'budget_exceeded' });

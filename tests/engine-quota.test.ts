@@ -59,7 +59,7 @@ describe.each(DB_KINDS)('quota-aware scheduling on %s', (kind) => {
 
   const start = async (n: number) => {
     const photo = await smallPng(64, 48);
-    return Promise.all(Array.from({ length: n }, async (_, i) => (await engines[i % engines.length]!.startRun({ document: doc, inputs: { photo: photo.dataUri } })).runId));
+    return Promise.all(Array.from({ length: n }, async (_, i) => (await engines[i % engines.length]!.startRun({ document: doc, inputs: { photo: photo.dataUri }, cache: { mode: 'off' } })).runId));
   };
 
   it('40 runs against a 5/s upscaler: all succeed, at most 5 upscales per second, the estimate equals what the simulator counted', async () => {
@@ -131,7 +131,7 @@ describe.each(DB_KINDS)('daily quota, plans and budgets on %s', (kind) => {
       expect(estimate.fitsToday).toBe(false);
 
       const photo = await smallPng(64, 48);
-      const runIds = await Promise.all(Array.from({ length: 5 }, async () => (await h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri } })).runId));
+      const runIds = await Promise.all(Array.from({ length: 5 }, async () => (await h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri }, cache: { mode: 'off' } })).runId));
       const tomorrow = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').getTime() + 86_400_000;
       let views = await Promise.all(runIds.map((id) => h.engine.getRun(id)));
       for (let i = 0; i < 600; i++) {
@@ -166,7 +166,7 @@ describe.each(DB_KINDS)('daily quota, plans and budgets on %s', (kind) => {
     const h = await startHarness({ kind, sim: { latencyMs: 20 }, config: { budgets: { perDay: 4 } } });
     try {
       const photo = await smallPng(64, 48);
-      const run = () => h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri } });
+      const run = () => h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri }, cache: { mode: 'off' } });
       const refusal = async (promise: Promise<unknown>) => {
         const error = await promise.then(() => null, (e: unknown) => e);
         expect(isPikflowError(error), String(error)).toBe(true);
@@ -182,12 +182,12 @@ describe.each(DB_KINDS)('daily quota, plans and budgets on %s', (kind) => {
       expect(before).toBe(4);
       await h.stopEngine();
       await h.restartEngine({ budgets: { perRun: 1 } });
-      const perRun = await refusal(h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri } }));
+      const perRun = await refusal(h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri }, cache: { mode: 'off' } }));
       expect(perRun.code).toBe('budget_exceeded');
       expect(perRun.message).toContain('BUDGET_PER_RUN');
       await h.stopEngine();
       await h.restartEngine({ budgets: undefined, quota: { plan: 'free' } });
-      const plan = await refusal(h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri } }));
+      const plan = await refusal(h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri }, cache: { mode: 'off' } }));
       expect(plan.code).toBe('quota_unavailable');
       expect(plan.message).toContain('image-upscaler');
       // Nothing was sent for the refused runs.

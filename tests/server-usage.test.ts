@@ -54,11 +54,11 @@ describe('estimate, usage and budgets', () => {
     const allowed = Math.floor(BUDGET / perRun);
     const runIds: string[] = [];
     for (let i = 0; i < allowed; i++) {
-      const trigger = await http(`${base}/api/pipelines/${pipelineId}/runs`, { method: 'POST', json: { inputs: { photo } } });
+      const trigger = await http(`${base}/api/pipelines/${pipelineId}/runs`, { method: 'POST', json: { inputs: { photo }, cache: 'off' } });
       expect(trigger.status).toBe(202);
       runIds.push(trigger.body.runId);
     }
-    const refused = await http(`${base}/api/pipelines/${pipelineId}/runs`, { method: 'POST', json: { inputs: { photo } } });
+    const refused = await http(`${base}/api/pipelines/${pipelineId}/runs`, { method: 'POST', json: { inputs: { photo }, cache: 'off' } });
     expect(refused.status).toBe(402);
     expect(refused.body.error.code).toBe('budget_exceeded');
     expect(refused.body.error.message).toContain('BUDGET_PER_DAY');

@@ -18,7 +18,8 @@ import type { Logger } from 'pino';
 import { sql } from 'drizzle-orm';
 import { PikflowError, isPikflowError } from '@pikflow/catalog';
 import type { Db } from '@pikflow/db';
-import type { BatchView, PipelineDocument } from '@pikflow/pipeline';
+import type { BatchView, CacheMode, PipelineDocument } from '@pikflow/pipeline';
+import { cachePlanOf } from './node-cache.ts';
 import type { StartRunRequest } from './types.ts';
 
 /** How often each process looks for batches with room. */
@@ -39,6 +40,8 @@ export interface CreateBatchRequest {
   document: PipelineDocument;
   items: BatchItemInput[];
   maxInFlight?: number;
+  /** The result cache mode of every item's run (default 'use'). */
+  cacheMode?: CacheMode;
 }
 
 interface BatchDeps {
@@ -86,7 +89,7 @@ export class BatchAdmission {
       const [batch] = rowsOf(
         await tx.execute(sql`
           INSERT INTO batches (pipeline_id, pipeline_version_id, document, total, max_in_flight)
-          VALUES (${request.pipelineId ?? null}::uuid, ${request.pipelineVersionId ?? null}::uuid, ${JSON.stringify(request.document)}::jsonb, ${request.items.length}, ${maxInFlight})
+          VALUES (${request.pipelineId ?? null}::uuid, ${request.pipelineVersionId ?? null}::uuid, ${JSON.stringify(request.cacheMode && request.cacheMode !== 'use' ? { ...request.document, cache: { mode: request.cacheMode } } : request.document)}::jsonb, ${request.items.length}, ${maxInFlight})
           RETURNING id`),
       );
       const batchId = String(batch!.id);
@@ -265,7 +268,9 @@ export class BatchAdmission {
     for (const item of admitted.sort((a, b) => Number(a.idx) - Number(b.idx))) {
       const runId = String(item.run_id);
       try {
-        await this.deps.startRun({ document, inputs: item.inputs as Record<string, unknown>, runId, ...(pipelineId ? { pipelineId } : {}), ...(pipelineVersionId ? { pipelineVersionId } : {}) });
+        // The batch's cache mode rides in its stored document (startRun takes it as a run option).
+        const mode = cachePlanOf(document).mode;
+        await this.deps.startRun({ document, inputs: item.inputs as Record<string, unknown>, runId, ...(mode ? { cache: { mode } } : {}), ...(pipelineId ? { pipelineId } : {}), ...(pipelineVersionId ? { pipelineVersionId } : {}) });
       } catch (error) {
         if (!isPikflowError(error)) {
           // Infrastructure (or a run that exists after all): the item keeps its run id and is looked at again later.

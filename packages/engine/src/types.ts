@@ -2,7 +2,7 @@
  * The engine's public surface. The server (routes, SSE, webhooks, assets) and the
  * worker process use only this; everything else in the package is internal.
  */
-import type { AssetRef, BatchView, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
+import type { AssetRef, BatchView, CacheMode, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
 import type { RunCacheOptions } from './node-cache.ts';
 import type { QuotaConfig } from './quota-table.ts';
 import type { Budgets, PriceTable } from './usage.ts';
@@ -110,6 +110,8 @@ export interface Engine {
     document: PipelineDocument;
     items: BatchItemInput[];
     maxInFlight?: number;
+    /** The result cache for every item's run (default 'use': identical items share their results). */
+    cacheMode?: CacheMode;
   }): Promise<{ batchId: string; estimate: EstimateView }>;
   getBatch(batchId: string): Promise<BatchView | null>;
   controlBatch(batchId: string, action: 'pause' | 'resume' | 'cancel' | 'retry-failed'): Promise<BatchView>;

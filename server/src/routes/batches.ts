@@ -37,6 +37,7 @@ const jsonBody = z
     input: z.string().optional().describe('The image input the URLs go to (default: the pipeline\'s only image input)'),
     version: z.number().int().min(1).optional(),
     maxInFlight: z.number().int().min(1).max(1_000).optional().describe('Items whose runs may be unfinished at once (default 20)'),
+    cache: z.enum(['use', 'refresh', 'off']).optional().describe("The result cache for every item's run (default use: identical items share their results)"),
   })
   .refine((b) => (b.items ? 1 : 0) + (b.urls ? 1 : 0) === 1, { message: 'send either items or urls' });
 
@@ -44,6 +45,7 @@ const options = z.strictObject({
   input: z.string().optional(),
   version: z.coerce.number().int().min(1).optional(),
   maxInFlight: z.coerce.number().int().min(1).max(1_000).optional(),
+  cache: z.enum(['use', 'refresh', 'off']).optional(),
 });
 
 function invalid(error: z.ZodError): PikflowError {
@@ -90,7 +92,7 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Start a batch: many runs of a saved pipeline',
         description:
           'Three ways in: JSON {items:[{inputs,label?}]} or {urls:[…], input?}; text/csv of image URLs (first column; ?input=&maxInFlight=); ' +
-          'multipart/form-data with many image files (fields input, maxInFlight, version). Answers 202 {batchId, estimate} at once; ' +
+          'multipart/form-data with many image files (fields input, maxInFlight, version, cache). Answers 202 {batchId, estimate} at once; ' +
           'refused before any request when an item is invalid, the plan lacks a service, or a budget (402) would be exceeded.',
         params: idParams,
         querystring: options,
@@ -150,6 +152,7 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
         document: stored.document,
         items: items!,
         ...(settings.maxInFlight ? { maxInFlight: settings.maxInFlight } : {}),
+        ...(settings.cache ? { cacheMode: settings.cache } : {}),
       });
       request.log.info({ batchId, items: items!.length, pipelineId: stored.pipelineId }, 'batch started');
       return reply.code(202).header('location', `/api/batches/${batchId}`).send({ batchId, estimate });
