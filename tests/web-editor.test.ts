@@ -178,6 +178,9 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('palette-item-freepik.gemini-2-5-flash').count()).toBe(0);
     await eventually(() => byTestId('palette-item-freepik.upscaler-precision-v2').count()).toBe(1);
     await byTestId('palette-search').fill('');
+    // Nothing to run yet: ▶ Run is off and says why.
+    expect(await byTestId('run').isDisabled()).toBe(true);
+    await eventually(() => byTestId('run-blocked-reason').textContent()).toBe('Add nodes to run');
     await shot('empty-canvas');
   });
 
@@ -195,6 +198,15 @@ describe('the editor', { timeout: 180_000 }, () => {
 
     // A new Gemini node has no prompt: the problem is on the node itself.
     await eventually(() => byTestId(`node-problems-${GEMINI}`).textContent()).toMatch(/prompt/i);
+    // While there are problems ▶ Run is off, with the count as the reason; Ctrl+Enter does not open the form.
+    await eventually(() => byTestId('run-blocked-reason').textContent()).toMatch(/^Fix \d+ problems? to run$/);
+    expect(await byTestId('run').isDisabled()).toBe(true);
+    expect(await byTestId('run').getAttribute('aria-describedby')).toBe('run-blocked-reason');
+    await page.keyboard.press('Control+Enter');
+    await eventually(() => page.locator('.pik-toast').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Fix \d+ problems? to run/)]),
+    );
+    expect(await byTestId('run-dialog').count()).toBe(0);
 
     await connect(IMAGE, 'image', GEMINI, 'reference_images');
     await connect(GEMINI, 'image', UPSCALE, 'image');
@@ -253,6 +265,8 @@ describe('the editor', { timeout: 180_000 }, () => {
     await tidyUp();
     await eventually(() => page.locator('.pik-node-invalid').count()).toBe(0);
     await eventually(() => byTestId('problem-count').count()).toBe(0);
+    await eventually(() => byTestId('run').isEnabled()).toBe(true);
+    expect(await byTestId('run-blocked-reason').count()).toBe(0);
   });
 
   it('saves as a new version, and a reload keeps the saved pipeline', async () => {
@@ -286,6 +300,14 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('run-dialog').isVisible()).toBe(true);
     await byTestId('run-input-photo-file').setInputFiles(photo);
     await eventually(() => byTestId('run-input-photo-preview').isVisible(), 15_000).toBe(true);
+    // Every status the upscale node shows, in order, to check it never steps back.
+    await page.evaluate(`(() => {
+      const seen = (window.pikStatuses = []);
+      new MutationObserver(() => {
+        const now = document.querySelector('[data-testid="node-status-${UPSCALE}"]')?.getAttribute('data-status');
+        if (now && seen[seen.length - 1] !== now) seen.push(now);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+    })()`);
     await byTestId('run-submit').click();
 
     // Live states arrive from the SSE stream while the run goes on.
@@ -300,6 +322,11 @@ describe('the editor', { timeout: 180_000 }, () => {
         .toBe('succeeded');
     }
     await eventually(() => byTestId('run-status').textContent(), 20_000).toBe('succeeded');
+    // Status never goes backwards: queued → running → submitted (task id) → running at Freepik → done,
+    // whether the news came from the event stream or the poll.
+    const statuses = (await page.evaluate('window.pikStatuses')) as string[];
+    expect(statuses.join(' ')).toMatch(/^(pending )?(queued )?(running )?(submitted )?(running )?succeeded$/);
+    expect(statuses).toContain('submitted');
 
     // The upscaled thumbnail is the simulator's real ×4 image.
     const thumb = byTestId(`node-thumb-${UPSCALE}`);
@@ -323,6 +350,76 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('lightbox').isVisible()).toBe(true);
     expect(await byTestId('lightbox-download').getAttribute('href')).toMatch(/^\/api\/assets\//);
     await page.keyboard.press('Escape');
+    await eventually(() => byTestId('lightbox').count()).toBe(0);
+  });
+
+  it('leads the run view with the declared outputs, by title, without the input or a file twice', async () => {
+    const runId = (await byTestId('current-run').getAttribute('data-run-id'))!;
+    // First the pipeline's declared outputs: the image output, then the stored URL as a value.
+    const outputs = byTestId('outputs-gallery-item');
+    await eventually(() => outputs.count()).toBe(1);
+    expect(await outputs.first().getAttribute('data-node-id')).toBe(OUTPUT_IMAGE);
+    expect((await outputs.first().locator('figcaption').textContent())?.trim()).toMatch(/^image/);
+    await eventually(() => byTestId(`run-output-${OUTPUT_URL}`).textContent()).toMatch(/restored_url\s*https?:\/\//);
+    // Then the steps in between, titled by node title; the upscale is already shown as the output.
+    const steps = byTestId('intermediates-gallery-item');
+    expect(await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id')))).toEqual([GEMINI]);
+    expect(await steps.first().locator('figcaption span').first().textContent()).toBe('Gemini 2.5 Flash image edit');
+    // Never the uploaded photo, never one file twice.
+    const srcs = await byTestId('runs-panel').locator('.pik-gallery img').evaluateAll((els) => els.map((e) => e.getAttribute('src')));
+    expect(new Set(srcs).size).toBe(srcs.length);
+    const photoUrl = await page.evaluate(async (id) => {
+      const run = (await (await fetch(`/api/runs/${id}`)).json()) as { nodes: { nodeId: string; outputs?: { image?: { url: string } } }[] };
+      return run.nodes.find((n) => n.nodeId === 'image-1')?.outputs?.image?.url;
+    }, runId);
+    expect(photoUrl).toMatch(/^\/api\/assets\//);
+    expect(srcs).not.toContain(photoUrl);
+
+    // Downloads say where they came from: <pipeline>-<node>-<run short id>.<ext>.
+    const short = runId.replace(/-/g, '').slice(0, 8);
+    const download = page.waitForEvent('download');
+    await outputs.first().getByTestId('gallery-download').click();
+    expect((await download).suggestedFilename()).toBe(`restore-my-photo-image-${short}.png`);
+    const stepDownload = page.waitForEvent('download');
+    await steps.first().getByTestId('gallery-download').click();
+    expect((await stepDownload).suggestedFilename()).toBe(`restore-my-photo-${GEMINI}-${short}.png`);
+  });
+
+  it('shows a result at 1:1 with panning, and before/after with a slider', async () => {
+    await page.setViewportSize({ width: 700, height: 500 });
+    try {
+      await byTestId('outputs-gallery-item').first().getByTestId('gallery-image').click();
+      const image = byTestId('lightbox-image');
+      await eventually(() => loadedWidth(image)).toBe(800);
+      // Fitted first: smaller than its pixels.
+      expect(await byTestId('lightbox-stage').getAttribute('data-zoom')).toBe('fit');
+      expect((await image.boundingBox())!.width).toBeLessThan(800);
+      // The lightbox is a dialog that holds the focus.
+      await eventually(() => page.evaluate(`!!document.activeElement?.closest('[role="dialog"]')`)).toBe(true);
+      await byTestId('lightbox-zoom').click();
+      await eventually(() => byTestId('lightbox-stage').getAttribute('data-zoom')).toBe('1:1');
+      await eventually(async () => Math.round((await image.boundingBox())!.width)).toBe(800);
+      // Drag to pan.
+      const stage = (await byTestId('lightbox-stage').boundingBox())!;
+      await page.mouse.move(stage.x + stage.width / 2, stage.y + stage.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(stage.x + stage.width / 2 - 120, stage.y + stage.height / 2 - 60, { steps: 6 });
+      await page.mouse.up();
+      await eventually(() => byTestId('lightbox-stage').evaluate((el) => (el as unknown as { scrollLeft: number }).scrollLeft)).toBeGreaterThan(50);
+      await byTestId('lightbox-zoom').click();
+      // Before/after: the upscaler's input under its output, split by a slider.
+      await byTestId('lightbox-compare-toggle').click();
+      await eventually(() => byTestId('lightbox-before').isVisible()).toBe(true);
+      await byTestId('lightbox-split').fill('30');
+      await eventually(() => byTestId('lightbox-before').evaluate((el) => (el as unknown as { style: { clipPath: string } }).style.clipPath)).toBe(
+        'inset(0px 70% 0px 0px)',
+      );
+      await eventually(() => loadedWidth(byTestId('lightbox-before'))).toBe(200);
+      await page.keyboard.press('Escape');
+      await eventually(() => byTestId('lightbox').count()).toBe(0);
+    } finally {
+      await page.setViewportSize({ width: 1600, height: 1000 });
+    }
   });
 
   it('creates a pipeline from the Photo restoration template, saves versions and restores an old one', async () => {
@@ -410,6 +507,97 @@ describe('the editor', { timeout: 180_000 }, () => {
     } finally {
       simulator!.configure({ faults: { failedTasks: 0 } });
     }
+  });
+
+  it('draws a run from the history on the version it ran, with the settings that produced each node', async () => {
+    // The template pipeline is at v3 (scale ×4); v2 had ×8. Run v2 through the REST trigger.
+    const pipelineId = /#\/pipelines\/([0-9a-f-]{36})/.exec(templatePipelineUrl)![1];
+    const photo = `data:image/png;base64,${(await makePng(100, 80)).toString('base64')}`;
+    const started = await fetch(`${baseUrl}/api/pipelines/${pipelineId}/runs?wait=true&timeout=60`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 2, inputs: { photo } }),
+    }).then((r) => r.json() as Promise<{ id: string; status: string; pipelineVersion: number }>);
+    expect(started.pipelineVersion).toBe(2);
+    await page.goto(templatePipelineUrl);
+    await page.reload();
+    await eventually(() => byTestId('node-param-upscale-scale_factor').textContent(), 15_000).toContain('4');
+    await byTestId('tab-runs').click();
+    await byTestId(`run-history-item-${started.id}`).click();
+    // The canvas now shows version 2 with its ×8, and the run on it.
+    await eventually(() => byTestId('pipeline-version').textContent()).toBe('v2 of 3');
+    await eventually(() => byTestId('node-param-upscale-scale_factor').textContent()).toContain('8');
+    await eventually(() => byTestId('current-run').getAttribute('data-run-id')).toBe(started.id);
+    expect(started.status).toBe('succeeded');
+    await eventually(() => byTestId('node-status-upscale').getAttribute('data-status'), 30_000).toBe('succeeded');
+    await byTestId('run-node-upscale').locator('.pik-run-node-head').click();
+    await eventually(() => byTestId('run-node-settings-upscale').textContent()).toMatch(/scale_factor\s*8/);
+  });
+
+  it('asks a first run for a name, so it never leaves an "Untitled pipeline" behind', async () => {
+    await byTestId('open-pipelines').click();
+    await byTestId('new-blank').click();
+    await eventually(() => byTestId('pipeline-name').inputValue()).toBe('Untitled pipeline');
+    await dragFromPalette('input.text', 40, 80);
+    await dragFromPalette('output', 420, 80);
+    await eventually(() => byTestId('node-output-1').count()).toBe(1);
+    await connect('text-1', 'text', 'output-1', 'value');
+    await eventually(() => byTestId('run').isEnabled()).toBe(true);
+    await byTestId('run').click();
+    await byTestId('run-input-text-input').fill('hello');
+    await eventually(() => byTestId('run-missing').textContent()).toContain('a pipeline name');
+    expect(await byTestId('run-submit').isDisabled()).toBe(true);
+    await byTestId('run-pipeline-name').fill('Echo a text');
+    await byTestId('run-submit').click();
+    await eventually(() => byTestId('run-status').textContent(), 30_000).toBe('succeeded');
+    await eventually(() => byTestId('pipeline-name').inputValue()).toBe('Echo a text');
+    const list = await fetch(`${baseUrl}/api/pipelines`).then((r) => r.json() as Promise<{ pipelines: { name: string }[] }>);
+    const names = list.pipelines.map((p) => p.name);
+    expect(names).toContain('Echo a text');
+    expect(names).not.toContain('Untitled pipeline');
+  });
+
+  it('plays a Kling video on its node, on the Output node and in the run view', async () => {
+    const document = {
+      version: 1,
+      nodes: [
+        { id: 'still', type: 'input.image', params: { name: 'still' }, position: { x: 0, y: 0 } },
+        { id: 'animate', type: 'freepik.kling-v2-1-std', label: 'Animate', params: { prompt: 'the camera slowly pans right', duration: '5' }, position: { x: 320, y: 0 } },
+        { id: 'clip', type: 'output', label: 'Clip', params: { name: 'clip' }, position: { x: 640, y: 0 } },
+      ],
+      edges: [
+        { id: 'a', source: 'still', sourceHandle: 'image', target: 'animate', targetHandle: 'image' },
+        { id: 'b', source: 'animate', sourceHandle: 'video', target: 'clip', targetHandle: 'value' },
+      ],
+    };
+    const created = await fetch(`${baseUrl}/api/pipelines`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Photo to video', document }),
+    }).then((r) => r.json() as Promise<{ id: string }>);
+    expect(created.id).toBeTruthy();
+    await page.goto(`${baseUrl}/#/pipelines/${created.id}`);
+    await eventually(() => byTestId('node-animate').count(), 15_000).toBe(1);
+    const still = join(workDir, 'still.png');
+    writeFileSync(still, await makePng(480, 320));
+    await byTestId('run').click();
+    await byTestId('run-input-still-file').setInputFiles(still);
+    await eventually(() => byTestId('run-input-still-preview').isVisible(), 15_000).toBe(true);
+    await byTestId('run-submit').click();
+    await eventually(() => byTestId('run-status').textContent(), 60_000).toBe('succeeded');
+    // A real player whose first frame is the thumbnail (the simulator's clip is 256×144).
+    const frameWidth = (testId: string) =>
+      byTestId(testId).first().evaluate((el) => {
+        const v = el as unknown as { tagName: string; readyState: number; videoWidth: number; controls: boolean };
+        return v.tagName === 'VIDEO' && v.controls && v.readyState >= 1 ? v.videoWidth : 0;
+      });
+    await eventually(() => frameWidth('node-video-animate'), 20_000).toBe(256);
+    await eventually(() => frameWidth('node-video-clip'), 20_000).toBe(256);
+    await eventually(() => frameWidth('gallery-video'), 20_000).toBe(256);
+    expect(await byTestId('outputs-gallery-item').first().getAttribute('data-node-id')).toBe('clip');
+    expect(await byTestId('outputs-gallery-item').first().getByTestId('gallery-download').getAttribute('download')).toMatch(
+      /^photo-to-video-clip-[0-9a-f]{8}\.mp4$/,
+    );
   });
 
   it('never crashed the page', () => {

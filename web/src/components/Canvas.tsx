@@ -181,6 +181,13 @@ export function Canvas() {
       className="pik-canvas"
       ref={wrapper}
       data-testid="canvas"
+      tabIndex={0}
+      role="region"
+      aria-label="Canvas: press Tab to search nodes to add"
+      onPointerDownCapture={(e) => {
+        // React Flow stops the pane from taking focus; the canvas keys need it.
+        if ((e.target as Element).classList.contains('react-flow__pane')) wrapper.current?.focus({ preventScroll: true });
+      }}
       onDragOver={(e) => {
         if (e.dataTransfer.types.includes(PALETTE_MIME)) {
           e.preventDefault();

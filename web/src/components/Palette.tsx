@@ -108,7 +108,13 @@ export function Palette() {
                     title={`${def.description}\n\nDrag onto the canvas, or click to add.`}
                     onDragStart={(e) => onDragStart(e, def.id)}
                     onClick={() => addAtCenter(def.id)}
-                    onKeyDown={(e) => e.key === 'Enter' && addAtCenter(def.id)}
+                    onKeyDown={(e) => {
+                      // Enter and Space like a button; Ctrl+Enter is Run, not "add this node".
+                      if ((e.key === 'Enter' || e.key === ' ') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+                        e.preventDefault();
+                        addAtCenter(def.id);
+                      }
+                    }}
                     data-testid={`palette-item-${def.id}`}
                   >
                     <span className="pik-palette-accent" style={{ background: categoryColor(def.category) }} />

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
-import { startRun } from '../lib/pipeline-actions.ts';
+import { DEFAULT_NAME, startRun } from '../lib/pipeline-actions.ts';
 import { ImagePicker } from './ImagePicker.tsx';
 
 interface ExposedInput {
@@ -35,16 +35,20 @@ export function RunDialog() {
   const inputs = useExposedInputs();
   const dirty = useEditorStore((s) => s.isDirty());
   const saved = useEditorStore((s) => !!s.pipeline.id);
+  // A first run saves the pipeline: it gets a real name instead of leaving an "Untitled pipeline" behind.
+  const needsName = useEditorStore((s) => !s.pipeline.id && s.pipeline.name.trim() === DEFAULT_NAME);
+  const [name, setName] = useState('');
   const [values, setValues] = useState<Record<string, string | undefined>>({});
   const [busy, setBusy] = useState(false);
 
-  const missing = inputs.filter((i) => !values[i.name] && !i.fallback);
+  const missing = inputs.filter((i) => !values[i.name] && !i.fallback).map((i) => i.name);
+  if (needsName && !name.trim()) missing.unshift('a pipeline name');
   const submit = async () => {
     if (busy) return;
     setBusy(true);
     const payload: Record<string, unknown> = {};
     for (const i of inputs) if (values[i.name]) payload[i.name] = values[i.name];
-    const ok = await startRun(payload);
+    const ok = await startRun(payload, needsName ? name : undefined);
     setBusy(false);
     if (ok) close();
   };
@@ -74,6 +78,22 @@ export function RunDialog() {
           {(dirty || !saved) && (
             <p className="pik-note">Unsaved changes are saved as a new version before the run starts.</p>
           )}
+          {needsName && (
+            <div className="pik-field">
+              <label className="pik-field-label" htmlFor="run-pipeline-name">
+                Pipeline name
+              </label>
+              <input
+                id="run-pipeline-name"
+                type="text"
+                value={name}
+                placeholder="e.g. Restore my photo"
+                onChange={(e) => setName(e.target.value)}
+                data-testid="run-pipeline-name"
+              />
+              <p className="pik-muted">The pipeline is saved under this name before its first run.</p>
+            </div>
+          )}
           {inputs.length === 0 && <p className="pik-muted">This pipeline takes no inputs.</p>}
           {inputs.map((i) => (
             <div className="pik-field" key={i.nodeId}>
@@ -102,7 +122,7 @@ export function RunDialog() {
         </div>
         <footer>
           {missing.length > 0 && (
-            <span className="pik-muted">Needs: {missing.map((m) => m.name).join(', ')}</span>
+            <span className="pik-muted" data-testid="run-missing">Needs: {missing.join(', ')}</span>
           )}
           <button type="button" onClick={close}>
             Cancel

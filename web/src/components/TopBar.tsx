@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
-import { exportPipeline, importPipeline, renamePipeline, savePipeline } from '../lib/pipeline-actions.ts';
+import { exportPipeline, importPipeline, renamePipeline, runBlocker, savePipeline } from '../lib/pipeline-actions.ts';
 import { autoLayout, fitSoon } from '../lib/auto-layout.ts';
 
 /** Edits locally; Enter or leaving the field renames (saved at once for a saved pipeline). */
@@ -34,6 +34,7 @@ export function TopBar() {
   const canUndo = useEditorStore((s) => s.past.length > 0);
   const canRedo = useEditorStore((s) => s.future.length > 0);
   const problems = useEditorStore((s) => s.problems.length);
+  const blocked = useEditorStore(runBlocker);
   const undo = useEditorStore((s) => s.undo);
   const redo = useEditorStore((s) => s.redo);
   const health = useUiStore((s) => s.health);
@@ -129,7 +130,20 @@ export function TopBar() {
             ⚠ {problems}
           </button>
         )}
-        <button type="button" className="pik-primary" onClick={() => openDialog('run')} title="Run (Ctrl+Enter)" data-testid="run">
+        {blocked && (
+          <span className="pik-run-blocked" id="run-blocked-reason" data-testid="run-blocked-reason">
+            {blocked}
+          </span>
+        )}
+        <button
+          type="button"
+          className="pik-primary"
+          onClick={() => openDialog('run')}
+          disabled={!!blocked}
+          aria-describedby={blocked ? 'run-blocked-reason' : undefined}
+          title={blocked ?? 'Run (Ctrl+Enter)'}
+          data-testid="run"
+        >
           ▶ Run
         </button>
       </div>

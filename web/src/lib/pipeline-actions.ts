@@ -5,11 +5,15 @@
  */
 import { validatePipeline, type PipelineDocument, type RunEvent, type RunView } from '@pikflow/pipeline';
 import { api, ApiError, apiToken, errorMessage, whenUnauthorized } from './api-client.ts';
-import { useEditorStore } from '../store/editor-store.ts';
+import { useEditorStore, type EditorState } from '../store/editor-store.ts';
 import { toast, useUiStore } from '../store/ui-store.ts';
 import { parseImportedJson } from './document-mapping.ts';
+import { fileSlug } from './run-values.ts';
 
 const EMPTY: PipelineDocument = { version: 1, nodes: [], edges: [] };
+
+/** A new pipeline's name until the user gives it one (a run asks for a real one first). */
+export const DEFAULT_NAME = 'Untitled pipeline';
 
 /** `#/pipelines/<id>` keeps the open pipeline across reloads. */
 export function pipelineIdFromHash(): string | undefined {
@@ -70,7 +74,7 @@ export async function openPipeline(id: string, version?: number): Promise<boolea
   }
 }
 
-export function newBlankPipeline(name = 'Untitled pipeline') {
+export function newBlankPipeline(name = DEFAULT_NAME) {
   stopFollowing();
   useEditorStore.getState().loadDocument(EMPTY, { name });
   setHash(undefined);
@@ -167,7 +171,7 @@ export function exportPipeline() {
   const blob = new Blob([JSON.stringify({ name: pipeline.name, ...document() }, null, 2)], { type: 'application/json' });
   const a = window.document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = `${pipeline.name.replace(/[^\w.-]+/g, '-').toLowerCase() || 'pipeline'}.pikflow.json`;
+  a.download = `${fileSlug(pipeline.name, 'pipeline')}.pikflow.json`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
@@ -278,12 +282,47 @@ function announce(view: RunView) {
   else if (view.status === 'cancelled') toast('info', 'Run cancelled');
 }
 
+const versionParams = new Map<string, Promise<Record<string, Record<string, unknown>>>>();
+
+/** The settings each node had in the version that ran: a run row shows what produced it. */
+async function loadRunParams(view: RunView) {
+  if (!view.pipelineId || !view.pipelineVersion) return;
+  const key = `${view.pipelineId}@${view.pipelineVersion}`;
+  let params = versionParams.get(key);
+  if (!params) {
+    params = api
+      .getPipeline(view.pipelineId, view.pipelineVersion)
+      .then((p) => Object.fromEntries(p.document.nodes.map((n) => [n.id, n.params ?? {}])));
+    versionParams.set(key, params);
+    params.catch(() => versionParams.delete(key));
+  }
+  try {
+    useEditorStore.getState().setRunParams(view.id, await params);
+  } catch {
+    // The version is gone (a deleted pipeline): the rows just show no settings.
+  }
+}
+
+/**
+ * Opens a run from the history on the graph it ran: a v1 run is drawn on version 1,
+ * not on the newest version's nodes and settings.
+ */
+export async function openRun(view: RunView) {
+  const { pipeline, isDirty } = useEditorStore.getState();
+  if (view.pipelineId && view.pipelineVersion && (view.pipelineId !== pipeline.id || view.pipelineVersion !== pipeline.version)) {
+    if (isDirty() && !window.confirm('Showing this run opens the version it ran; your unsaved changes will be lost.')) return;
+    if (!(await openPipeline(view.pipelineId, view.pipelineVersion))) return;
+  }
+  await followRun(view.id);
+}
+
 /** Shows a run on the canvas and, while it is active, follows its events. */
 export async function followRun(runId: string) {
   stopFollowing();
   useEditorStore.getState().clearRun();
   const first = await refreshRun(runId, true);
   if (!first) return;
+  void loadRunParams(first);
   if (finished(first)) return;
   let done = false;
   const finish = async () => {
@@ -322,7 +361,22 @@ export async function followRun(runId: string) {
   );
 }
 
-export async function startRun(inputs: Record<string, unknown>): Promise<boolean> {
+/** Why ▶ Run cannot start now, in a few words; null when it can. */
+export function runBlocker(s: Pick<EditorState, 'nodes' | 'problems'>): string | null {
+  if (s.nodes.length === 0) return 'Add nodes to run';
+  const n = s.problems.length;
+  if (n) return `Fix ${n} problem${n === 1 ? '' : 's'} to run`;
+  return null;
+}
+
+export async function startRun(inputs: Record<string, unknown>, name?: string): Promise<boolean> {
+  // Never save a version that cannot run just to have the run refused.
+  const blocked = runBlocker(useEditorStore.getState());
+  if (blocked) {
+    toast('warning', blocked, 'Run not started');
+    return false;
+  }
+  if (name?.trim() && !useEditorStore.getState().pipeline.id) useEditorStore.getState().setPipelineMeta({ name: name.trim() });
   let id = useEditorStore.getState().pipeline.id;
   if (!id || useEditorStore.getState().isDirty()) {
     id = (await savePipeline()) ?? undefined;

@@ -6,7 +6,7 @@ import { useEffect, useRef } from 'react';
 import { useReactFlow, type XYPosition } from '@xyflow/react';
 import { useEditorStore } from '../store/editor-store.ts';
 import { toast, useUiStore } from '../store/ui-store.ts';
-import { savePipeline } from './pipeline-actions.ts';
+import { runBlocker, savePipeline } from './pipeline-actions.ts';
 import { autoLayout, fitSoon } from './auto-layout.ts';
 
 function typingIn(target: EventTarget | null): boolean {
@@ -33,10 +33,12 @@ export function useShortcuts(opts: { mouseFlowPosition(): XYPosition; openSearch
       if (mod && key === 'enter') {
         if (ui.dialog === 'run') return; // the dialog submits itself
         e.preventDefault();
-        ui.openDialog('run');
+        const blocked = runBlocker(store);
+        if (blocked) toast('warning', blocked, 'Run not started');
+        else ui.openDialog('run');
         return;
       }
-      if (ui.dialog || typingIn(e.target)) return;
+      if (ui.dialog || ui.lightbox || typingIn(e.target)) return;
       if (mod && key === 'z' && !e.shiftKey) {
         e.preventDefault();
         store.undo();
@@ -58,7 +60,8 @@ export function useShortcuts(opts: { mouseFlowPosition(): XYPosition; openSearch
       } else if (key === 'delete' || key === 'backspace') {
         e.preventDefault();
         store.deleteSelected();
-      } else if (key === 'tab' && !mod) {
+      } else if (key === 'tab' && !mod && !e.shiftKey && (e.target as Element | null)?.classList?.contains('pik-canvas')) {
+        // Only on the canvas itself: everywhere else Tab moves focus as usual.
         e.preventDefault();
         latest.current.openSearch();
       } else if ((key === '.' || (e.shiftKey && key === '!') || (e.shiftKey && e.code === 'Digit1')) && !mod) {

@@ -53,6 +53,8 @@ export interface RunState {
   error?: { code: string; message: string; nodeId?: string };
   inputs?: Record<string, unknown>;
   nodes: Record<string, NodeLive>;
+  /** Each node's settings in the version that ran (not the canvas as edited since). */
+  params?: Record<string, Record<string, unknown>>;
   /** Following the SSE stream right now. */
   live: boolean;
 }
@@ -107,6 +109,7 @@ export interface EditorState {
   setProblems(problems: PipelineProblem[]): void;
   setRunView(view: RunView, live: boolean): void;
   applyRunEvent(event: RunEvent): void;
+  setRunParams(runId: string, params: Record<string, Record<string, unknown>>): void;
   clearRun(): void;
 }
 
@@ -145,16 +148,29 @@ function liveFromView(n: NodeRunView): NodeLive {
 }
 
 const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
-const STATUS_RANK: Record<NodeRunStatus, number> = {
-  pending: 0,
-  queued: 1,
-  running: 2,
-  submitted: 2,
-  succeeded: 3,
-  failed: 3,
-  skipped: 3,
-  cancelled: 3,
-};
+
+/**
+ * How far along a node is. The stream says *running* twice (started locally, then
+ * IN_PROGRESS at Freepik after *submitted*) while the stored view keeps *submitted*
+ * until the end, so a running node that has a task is further along than submitted.
+ * A state of lower rank never replaces a higher one, whichever channel brings it.
+ */
+export function nodeRank(n: Pick<NodeLive, 'status' | 'taskId' | 'submittedAt'>): number {
+  switch (n.status) {
+    case 'pending':
+      return 0;
+    case 'queued':
+      return 1;
+    case 'running':
+      return n.taskId || n.submittedAt ? 4 : 2;
+    case 'submitted':
+      return 3;
+    default:
+      return 5;
+  }
+}
+
+const RUN_RANK: Record<RunStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
 
 export const useEditorStore = create<EditorState>()((set, get) => ({
   catalog: [],
@@ -371,12 +387,13 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       const fresh = liveFromView(n);
       const seen = before[n.nodeId];
       // The stream may be ahead of a view fetched a moment ago: never step a node back.
-      nodes[n.nodeId] = seen && STATUS_RANK[seen.status] > STATUS_RANK[fresh.status] ? { ...fresh, ...seen } : { ...seen, ...fresh };
+      nodes[n.nodeId] = seen && nodeRank(seen) > nodeRank({ ...seen, ...fresh }) ? { ...fresh, ...seen } : { ...seen, ...fresh };
     }
+    const seenRun = get().run?.runId === view.id ? get().run!.status : undefined;
     set({
       run: {
         runId: view.id,
-        status: view.status,
+        status: seenRun && RUN_RANK[seenRun] > RUN_RANK[view.status] ? seenRun : view.status,
         pipelineVersion: view.pipelineVersion,
         createdAt: view.createdAt,
         finishedAt: view.finishedAt,
@@ -384,6 +401,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         error: view.error,
         inputs: view.inputs,
         nodes,
+        params: get().run?.runId === view.id ? get().run!.params : undefined,
         live: live && (view.status === 'queued' || view.status === 'running'),
       },
     });
@@ -399,16 +417,18 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       const before = nodes[event.nodeId] ?? { status: 'pending' as NodeRunStatus };
       // A late progress event never turns a finished node back to running.
       if (TERMINAL_NODE.includes(before.status) && patch.status && !TERMINAL_NODE.includes(patch.status)) return;
-      nodes[event.nodeId] = { ...before, ...patch };
+      const after = { ...before, ...patch };
+      // Nor a late event a node back to an earlier state (its other news still counts).
+      nodes[event.nodeId] = nodeRank(after) < nodeRank(before) ? { ...after, status: before.status } : after;
     };
     let status = run.status;
     let extra: Partial<RunState> = {};
     switch (event.type) {
       case 'run.queued':
-        status = 'queued';
+        if (status !== 'running') status = 'queued';
         break;
       case 'run.started':
-        status = 'running';
+        if (status === 'queued') status = 'running';
         break;
       case 'node.queued':
         patchNode({ status: 'queued' });
@@ -458,6 +478,11 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         break;
     }
     set({ run: { ...run, status, nodes, ...extra } });
+  },
+
+  setRunParams: (runId, params) => {
+    const run = get().run;
+    if (run?.runId === runId) set({ run: { ...run, params } });
   },
 
   clearRun: () => set({ run: null }),
