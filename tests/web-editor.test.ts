@@ -100,6 +100,25 @@ function loadedWidth(img: Locator): Promise<number> {
   });
 }
 
+const AXE_SOURCE = readFileSync(join(ROOT, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * axe-core over what is on screen now: the critical and serious violations (WCAG 2.x A/AA).
+ * Evaluated through the DevTools protocol, so a strict Content-Security-Policy does not block it.
+ */
+async function accessibilityProblems(on: Page = page): Promise<string[]> {
+  if ((await on.evaluate('typeof window.axe')) === 'undefined') {
+    const cdp = await on.context().newCDPSession(on);
+    await cdp.send('Runtime.evaluate', { expression: AXE_SOURCE });
+    await cdp.detach();
+  }
+  return (await on.evaluate(`axe
+    .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] })
+    .then((r) => r.violations
+      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .flatMap((v) => v.nodes.slice(0, 4).map((n) => v.impact + ' ' + v.id + ': ' + n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 200))))`)) as string[];
+}
+
 async function tidyUp() {
   await byTestId('auto-layout').click();
   await eventually(() => byTestId('auto-layout').getAttribute('data-busy')).toBe('false');
@@ -181,6 +200,7 @@ describe('the editor', { timeout: 180_000 }, () => {
     // Nothing to run yet: ▶ Run is off and says why.
     expect(await byTestId('run').isDisabled()).toBe(true);
     await eventually(() => byTestId('run-blocked-reason').textContent()).toBe('Add nodes to run');
+    expect(await accessibilityProblems()).toEqual([]);
     await shot('empty-canvas');
   });
 
@@ -288,6 +308,10 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => page.locator('.react-flow__edge').count()).toBe(5);
     await eventually(() => byTestId(`node-param-${UPSCALE}-scale_factor`).textContent()).toContain('4');
     await eventually(() => byTestId('unsaved-indicator').count()).toBe(0);
+    expect(await accessibilityProblems()).toEqual([]);
+    // The Precision V2 settings form: every control has an accessible name.
+    await select(UPSCALE);
+    expect(await accessibilityProblems()).toEqual([]);
 
     const list = await fetch(`${baseUrl}/api/pipelines`).then((r) => r.json() as Promise<{ pipelines: { name: string }[] }>);
     expect(list.pipelines.map((p) => p.name)).toContain('Restore my photo');
@@ -298,6 +322,7 @@ describe('the editor', { timeout: 180_000 }, () => {
     writeFileSync(photo, await makePng(200, 150));
     await page.keyboard.press('Control+Enter');
     await eventually(() => byTestId('run-dialog').isVisible()).toBe(true);
+    expect(await accessibilityProblems()).toEqual([]);
     await byTestId('run-input-photo-file').setInputFiles(photo);
     await eventually(() => byTestId('run-input-photo-preview').isVisible(), 15_000).toBe(true);
     // Every status the upscale node shows, in order, to check it never steps back.
@@ -346,9 +371,12 @@ describe('the editor', { timeout: 180_000 }, () => {
 
     // The run is in the history; opening the gallery image shows it full size with a download.
     await eventually(() => byTestId('run-history').locator('li').count()).toBeGreaterThan(0);
+    await byTestId('run-node-' + UPSCALE).locator('.pik-run-node-head').click();
+    expect(await accessibilityProblems()).toEqual([]);
     await byTestId('gallery-image').first().click();
     await eventually(() => byTestId('lightbox').isVisible()).toBe(true);
     expect(await byTestId('lightbox-download').getAttribute('href')).toMatch(/^\/api\/assets\//);
+    expect(await accessibilityProblems()).toEqual([]);
     await page.keyboard.press('Escape');
     await eventually(() => byTestId('lightbox').count()).toBe(0);
   });
@@ -426,6 +454,7 @@ describe('the editor', { timeout: 180_000 }, () => {
     if (!page.url().startsWith(baseUrl)) await page.goto(baseUrl); // when run alone (-t)
     await byTestId('open-pipelines').click();
     await eventually(() => byTestId('pipeline-list').locator('li').count()).toBeGreaterThan(0);
+    expect(await accessibilityProblems()).toEqual([]);
     await byTestId('template-photo-restoration').click();
     await eventually(() => byTestId('pipeline-name').inputValue()).toBe('Photo restoration');
     for (const id of ['photo', 'restore', 'upscale', 'upload', 'restored_url', 'image']) {
@@ -443,6 +472,7 @@ describe('the editor', { timeout: 180_000 }, () => {
 
     await byTestId('open-versions').click();
     await eventually(() => byTestId('versions-dialog').locator('li').count()).toBe(2);
+    expect(await accessibilityProblems()).toEqual([]);
     await byTestId('restore-1').click();
     await eventually(() => byTestId('pipeline-version').textContent()).toBe('v3');
     await eventually(() => byTestId('node-param-upscale-scale_factor').textContent()).toContain('4');
@@ -450,12 +480,17 @@ describe('the editor', { timeout: 180_000 }, () => {
   });
 
   it('exports the pipeline as JSON and imports it back as a new unsaved pipeline', async () => {
+    await byTestId('pipeline-name').fill('Photo restoration (v3)!');
+    await byTestId('pipeline-name').press('Enter');
+    await eventually(() => page.locator('.pik-toast').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/Renamed/)]));
     const download = page.waitForEvent('download');
     await byTestId('export').click();
     const file = join(workDir, 'exported.pikflow.json');
+    // No trailing dash from the closing punctuation.
+    expect((await download).suggestedFilename()).toBe('photo-restoration-v3.pikflow.json');
     await (await download).saveAs(file);
     const exported = JSON.parse(readFileSync(file, 'utf8')) as { name: string; nodes: unknown[]; edges: unknown[] };
-    expect(exported.name).toBe('Photo restoration');
+    expect(exported.name).toBe('Photo restoration (v3)!');
     expect(exported.nodes).toHaveLength(6);
     expect(exported.edges).toHaveLength(5);
 
@@ -503,6 +538,14 @@ describe('the editor', { timeout: 180_000 }, () => {
         .toMatch(/skipped|cancelled/);
       await eventually(() => byTestId('run-status').textContent(), 30_000).toBe('failed');
       await eventually(() => page.locator('.pik-toast-error').count()).toBeGreaterThan(0);
+      // The run view opens the failed node's row: Freepik's words, and since FAILED came
+      // without a reason, what was sent, summarised.
+      await eventually(() => byTestId('run-node-error-restore').textContent()).toMatch(/FAILED/);
+      expect(await byTestId('run-node-restore').locator('.pik-run-node-head').getAttribute('aria-expanded')).toBe('true');
+      const sent = byTestId('run-node-sent-restore');
+      await eventually(() => sent.textContent()).toMatch(/Freepik gave no reason — this is what was sent/);
+      expect(await sent.textContent()).toMatch(/prompt\s*“Ultra-realistic recreation of an old vintage photo.*…” \(\d+ characters\)/);
+      expect(await sent.textContent()).toMatch(/reference_images\s*1 file: image\/png 120×90/);
       await shot('failed-run');
     } finally {
       simulator!.configure({ faults: { failedTasks: 0 } });
@@ -615,6 +658,7 @@ describe('the editor from another machine', { timeout: 120_000 }, () => {
     try {
       await tab.goto(guarded.url);
       await eventually(() => tab.getByTestId('token-dialog').isVisible()).toBe(true);
+      expect(await accessibilityProblems(tab)).toEqual([]);
       await tab.getByTestId('token-input').fill('editor-test-token-0123456789');
       await tab.keyboard.press('Enter');
       await eventually(() => tab.getByTestId('palette-item-input.image').count()).toBe(1);

@@ -164,7 +164,6 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
             });
           }}
           title="Open full size"
-          aria-label={`${data.label || def.title} result: open full size`}
         >
           <img src={thumb.url} alt={`${def.title} result`} data-testid={`node-thumb-${id}`} />
           {thumb.width && thumb.height ? (

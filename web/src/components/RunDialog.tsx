@@ -98,7 +98,9 @@ export function RunDialog() {
           {inputs.map((i) => (
             <div className="pik-field" key={i.nodeId}>
               <div className="pik-field-head">
-                <label className="pik-field-label">{i.name}</label>
+                <label className="pik-field-label" htmlFor={`run-input-${i.nodeId}`}>
+                  {i.name}
+                </label>
                 <span className="pik-field-key">{i.kind}</span>
                 {i.fallback && <span className="pik-field-default">has a default</span>}
               </div>
@@ -107,9 +109,11 @@ export function RunDialog() {
                   value={values[i.name] ?? i.fallback}
                   onChange={(v) => setValues((s) => ({ ...s, [i.name]: v }))}
                   testId={`run-input-${i.name}`}
+                  label={i.name}
                 />
               ) : (
                 <textarea
+                  id={`run-input-${i.nodeId}`}
                   rows={4}
                   value={values[i.name] ?? ''}
                   placeholder={i.fallback ?? ''}

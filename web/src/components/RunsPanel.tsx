@@ -91,6 +91,38 @@ function ResultFigure({ item, testId }: { item: ResultItem; testId: string }) {
   );
 }
 
+/** A value in a few words: text by its start and length, files by their size. */
+function briefly(value: unknown): string {
+  if (isAssetRef(value)) return `${value.mime ?? 'file'}${value.width && value.height ? ` ${value.width}×${value.height}` : ''}${value.size ? `, ${Math.round(value.size / 1024)} KB` : ''}`;
+  if (Array.isArray(value)) return value.length && value.every(isAssetRef) ? `${value.length} file${value.length === 1 ? '' : 's'}: ${value.map(briefly).join('; ')}` : JSON.stringify(value).slice(0, 120);
+  if (typeof value === 'string') {
+    if (value.startsWith('data:')) return `inline ${value.slice(5, value.indexOf(';'))} (${Math.round(value.length / 1365)} KB)`;
+    return value.length > 80 ? `“${value.slice(0, 80)}…” (${value.length} characters)` : `“${value}”`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * When Freepik says FAILED without a reason, the next best thing is what it was given:
+ * the settings and inputs of this node, summarised, to compare with the documented limits.
+ */
+function WhatWasSent({ settings, inputs, nodeId, reasonless }: { settings?: Record<string, unknown>; inputs?: Record<string, unknown>; nodeId: string; reasonless: boolean }) {
+  const rows = [...Object.entries(settings ?? {}), ...Object.entries(inputs ?? {})];
+  if (!rows.length) return null;
+  return (
+    <div className="pik-value-table" data-testid={`run-node-sent-${nodeId}`}>
+      <div className="pik-value-title">{reasonless ? 'Freepik gave no reason — this is what was sent' : 'What was sent'}</div>
+      <ul className="pik-sent-list">
+        {rows.map(([k, v]) => (
+          <li key={k}>
+            <span className="pik-value-key">{k}</span> {briefly(v)}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 function CurrentRun() {
   const run = useEditorStore((s) => s.run);
   const nodes = useEditorStore((s) => s.nodes);
@@ -98,7 +130,10 @@ function CurrentRun() {
   const pipelineName = useEditorStore((s) => s.pipeline.name);
   const catalogById = useEditorStore((s) => s.catalogById);
   const selectOnly = useEditorStore((s) => s.selectOnly);
-  const [open, setOpen] = useState<string | null>(null);
+  // A failed node's row opens by itself: the reason is what the user came for.
+  const [chosen, setOpen] = useState<string | null | undefined>(undefined);
+  const failedId = run ? Object.keys(run.nodes).find((id) => run.nodes[id].status === 'failed') : undefined;
+  const open = chosen === undefined ? (failedId ?? null) : chosen;
   const results = useMemo(
     () => (run ? runResults(run, nodes, edges, catalogById, pipelineName) : undefined),
     [run, nodes, edges, catalogById, pipelineName],
@@ -166,6 +201,7 @@ function CurrentRun() {
               <button
                 type="button"
                 className="pik-run-node-head"
+                aria-expanded={open === id}
                 onClick={() => {
                   setOpen(open === id ? null : id);
                   if (node) selectOnly(id);
@@ -190,7 +226,8 @@ function CurrentRun() {
                       {n.pollCount ? ` · ${n.pollCount} status checks` : ''}
                     </div>
                   )}
-                  {n.error && <div className="pik-field-error">{n.error.message}</div>}
+                  {n.error && <div className="pik-field-error pik-error-body" data-testid={`run-node-error-${id}`}>{n.error.message}</div>}
+                  {n.status === 'failed' && <WhatWasSent settings={run.params?.[id]} inputs={n.inputs} nodeId={id} reasonless={/no reason given/i.test(n.error?.message ?? '')} />}
                   <ValueTable title="Settings" values={run.params?.[id]} testId={`run-node-settings-${id}`} />
                   <ValueTable title="Inputs" values={n.inputs} />
                   <ValueTable title="Outputs" values={n.outputs} />
@@ -228,7 +265,7 @@ export function RunsPanel() {
 
   return (
     <div className="pik-inspector-body" data-testid="runs-panel">
-      <CurrentRun />
+      <CurrentRun key={run?.runId} />
       <h4>Run history</h4>
       {!pipelineId && <p className="pik-muted">Save the pipeline to run it and keep its history.</p>}
       {error && <p className="pik-field-error">{error}</p>}
