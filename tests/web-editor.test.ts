@@ -643,6 +643,62 @@ describe('the editor', { timeout: 180_000 }, () => {
     );
   });
 
+  it('works from the keyboard: landmarks, focus ring, palette keys, canvas search, dialogs that hold and return focus', async () => {
+    await page.goto(baseUrl);
+    await page.reload();
+    await eventually(() => byTestId('palette-item-output').count(), 15_000).toBe(1);
+    // A heading and landmarks to jump between.
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Pikflow');
+    expect(await page.getByRole('banner').count()).toBe(1);
+    expect(await page.getByRole('main').count()).toBe(1);
+    expect(await page.getByRole('complementary').count()).toBe(2);
+    const focused = () => page.evaluate(`document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName`);
+
+    // Tab moves focus (it does not open the node search), with a visible ring.
+    await page.keyboard.press('Tab');
+    await eventually(focused).toBe('open-pipelines');
+    expect(await byTestId('node-search').count()).toBe(0);
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+
+    // Palette groups say whether they are open; Enter and Space work like a click.
+    const toggle = byTestId('palette-group-toggle-output');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await byTestId('palette-item-output').count()).toBe(0);
+    await page.keyboard.press(' ');
+    await eventually(() => toggle.getAttribute('aria-expanded')).toBe('true');
+    await byTestId('palette-item-output').focus();
+    await page.keyboard.press(' ');
+    await eventually(() => byTestId('node-output-1').count()).toBe(1);
+    await byTestId('palette-item-input.text').focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => byTestId('node-text-1').count()).toBe(1);
+
+    // With the canvas focused, Tab opens the node search; Escape closes it.
+    await byTestId('canvas').focus();
+    await page.keyboard.press('Tab');
+    await eventually(() => byTestId('node-search').isVisible()).toBe(true);
+    await eventually(focused).toBe('node-search-input');
+    await page.keyboard.press('Escape');
+    await eventually(() => byTestId('node-search').count()).toBe(0);
+
+    // A dialog takes the focus, keeps Tab inside and gives it back on close.
+    await byTestId('open-pipelines').focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => byTestId('pipelines-dialog').isVisible()).toBe(true);
+    const inDialog = () => page.evaluate(`!!document.activeElement?.closest('[role="dialog"]')`);
+    await eventually(inDialog).toBe(true);
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press(i % 5 === 4 ? 'Shift+Tab' : 'Tab');
+      expect(await inDialog()).toBe(true);
+    }
+    await page.keyboard.press('Escape');
+    await eventually(() => byTestId('pipelines-dialog').count()).toBe(0);
+    await eventually(focused).toBe('open-pipelines');
+  });
+
   it('never crashed the page', () => {
     expect(pageErrors).toEqual([]);
   });

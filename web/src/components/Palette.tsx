@@ -64,11 +64,12 @@ export function Palette() {
   };
 
   return (
-    <aside className="pik-palette" data-testid="palette">
+    <aside className="pik-palette" aria-label="Nodes" data-testid="palette">
       <div className="pik-palette-search">
         <input
           type="search"
           placeholder="Search nodes…"
+          aria-label="Search nodes"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
           data-testid="palette-search"
@@ -84,6 +85,9 @@ export function Palette() {
               <button
                 type="button"
                 className="pik-palette-group-title"
+                aria-expanded={!closed}
+                aria-controls={`palette-group-${g.category}-items`}
+                data-testid={`palette-group-toggle-${g.category}`}
                 onClick={() =>
                   setCollapsed((c) => {
                     const next = new Set(c);
@@ -93,10 +97,13 @@ export function Palette() {
                   })
                 }
               >
-                <span className="pik-caret">{closed ? '▸' : '▾'}</span>
+                <span className="pik-caret" aria-hidden>
+                  {closed ? '▸' : '▾'}
+                </span>
                 {categoryLabel(g.category)}
                 <span className="pik-count">{g.nodes.length}</span>
               </button>
+              <div id={`palette-group-${g.category}-items`} hidden={closed}>
               {!closed &&
                 g.nodes.map((def) => (
                   <div
@@ -132,6 +139,7 @@ export function Palette() {
                     </span>
                   </div>
                 ))}
+              </div>
             </section>
           );
         })}

@@ -3,6 +3,7 @@ import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
 import { DEFAULT_NAME, startRun } from '../lib/pipeline-actions.ts';
 import { ImagePicker } from './ImagePicker.tsx';
+import { Modal } from './Modal.tsx';
 
 interface ExposedInput {
   nodeId: string;
@@ -55,7 +56,6 @@ export function RunDialog() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') close();
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
         e.preventDefault();
         void submit();
@@ -66,65 +66,12 @@ export function RunDialog() {
   });
 
   return (
-    <div className="pik-modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div className="pik-modal" role="dialog" aria-label="Run pipeline" data-testid="run-dialog">
-        <header>
-          <h2>Run pipeline</h2>
-          <button type="button" className="pik-icon-button" onClick={close} aria-label="Close">
-            ×
-          </button>
-        </header>
-        <div className="pik-modal-body">
-          {(dirty || !saved) && (
-            <p className="pik-note">Unsaved changes are saved as a new version before the run starts.</p>
-          )}
-          {needsName && (
-            <div className="pik-field">
-              <label className="pik-field-label" htmlFor="run-pipeline-name">
-                Pipeline name
-              </label>
-              <input
-                id="run-pipeline-name"
-                type="text"
-                value={name}
-                placeholder="e.g. Restore my photo"
-                onChange={(e) => setName(e.target.value)}
-                data-testid="run-pipeline-name"
-              />
-              <p className="pik-muted">The pipeline is saved under this name before its first run.</p>
-            </div>
-          )}
-          {inputs.length === 0 && <p className="pik-muted">This pipeline takes no inputs.</p>}
-          {inputs.map((i) => (
-            <div className="pik-field" key={i.nodeId}>
-              <div className="pik-field-head">
-                <label className="pik-field-label" htmlFor={`run-input-${i.nodeId}`}>
-                  {i.name}
-                </label>
-                <span className="pik-field-key">{i.kind}</span>
-                {i.fallback && <span className="pik-field-default">has a default</span>}
-              </div>
-              {i.kind === 'image' ? (
-                <ImagePicker
-                  value={values[i.name] ?? i.fallback}
-                  onChange={(v) => setValues((s) => ({ ...s, [i.name]: v }))}
-                  testId={`run-input-${i.name}`}
-                  label={i.name}
-                />
-              ) : (
-                <textarea
-                  id={`run-input-${i.nodeId}`}
-                  rows={4}
-                  value={values[i.name] ?? ''}
-                  placeholder={i.fallback ?? ''}
-                  onChange={(e) => setValues((s) => ({ ...s, [i.name]: e.target.value || undefined }))}
-                  data-testid={`run-input-${i.name}-input`}
-                />
-              )}
-            </div>
-          ))}
-        </div>
-        <footer>
+    <Modal
+      title="Run pipeline"
+      onClose={close}
+      testId="run-dialog"
+      footer={
+        <>
           {missing.length > 0 && (
             <span className="pik-muted" data-testid="run-missing">Needs: {missing.join(', ')}</span>
           )}
@@ -140,8 +87,59 @@ export function RunDialog() {
           >
             {busy ? 'Starting…' : 'Run ▶'}
           </button>
-        </footer>
+        </>
+      }
+    >
+      <div className="pik-modal-body">
+        {(dirty || !saved) && (
+          <p className="pik-note">Unsaved changes are saved as a new version before the run starts.</p>
+        )}
+        {needsName && (
+          <div className="pik-field">
+            <label className="pik-field-label" htmlFor="run-pipeline-name">
+              Pipeline name
+            </label>
+            <input
+              id="run-pipeline-name"
+              type="text"
+              value={name}
+              placeholder="e.g. Restore my photo"
+              onChange={(e) => setName(e.target.value)}
+              data-testid="run-pipeline-name"
+            />
+            <p className="pik-muted">The pipeline is saved under this name before its first run.</p>
+          </div>
+        )}
+        {inputs.length === 0 && <p className="pik-muted">This pipeline takes no inputs.</p>}
+        {inputs.map((i) => (
+          <div className="pik-field" key={i.nodeId}>
+            <div className="pik-field-head">
+              <label className="pik-field-label" htmlFor={`run-input-${i.nodeId}`}>
+                {i.name}
+              </label>
+              <span className="pik-field-key">{i.kind}</span>
+              {i.fallback && <span className="pik-field-default">has a default</span>}
+            </div>
+            {i.kind === 'image' ? (
+              <ImagePicker
+                value={values[i.name] ?? i.fallback}
+                onChange={(v) => setValues((s) => ({ ...s, [i.name]: v }))}
+                testId={`run-input-${i.name}`}
+                label={i.name}
+              />
+            ) : (
+              <textarea
+                id={`run-input-${i.nodeId}`}
+                rows={4}
+                value={values[i.name] ?? ''}
+                placeholder={i.fallback ?? ''}
+                onChange={(e) => setValues((s) => ({ ...s, [i.name]: e.target.value || undefined }))}
+                data-testid={`run-input-${i.name}-input`}
+              />
+            )}
+          </div>
+        ))}
       </div>
-    </div>
+    </Modal>
   );
 }

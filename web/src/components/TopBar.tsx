@@ -46,9 +46,12 @@ export function TopBar() {
 
   return (
     <header className="pik-topbar">
-      <div className="pik-brand">
-        <span className="pik-logo">▚</span> Pikflow
-      </div>
+      <h1 className="pik-brand">
+        <span className="pik-logo" aria-hidden>
+          ▚
+        </span>{' '}
+        Pikflow
+      </h1>
       <button type="button" onClick={() => openDialog('pipelines')} data-testid="open-pipelines" title="Pipelines">
         ☰ Pipelines
       </button>
