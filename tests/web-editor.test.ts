@@ -141,6 +141,8 @@ beforeAll(async () => {
     execFileSync(process.execPath, [join(ROOT, 'web', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], {
       cwd: join(ROOT, 'web'),
       stdio: 'pipe',
+      // vitest sets NODE_ENV=test, which would build React's development bundle.
+      env: { ...process.env, NODE_ENV: 'production' },
     });
     server = await startTestServer({
       config: { webDistDir: dist, logLevel: 'warn' },
@@ -202,6 +204,34 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('run-blocked-reason').textContent()).toBe('Add nodes to run');
     expect(await accessibilityProblems()).toEqual([]);
     await shot('empty-canvas');
+  });
+
+  it('loads the first screen with less JavaScript than before, sent precompressed', async () => {
+    // The first screen: the empty editor (the validator and elkjs load later, when needed).
+    await page.goto(baseUrl);
+    await page.reload();
+    await eventually(() => byTestId('palette-item-output').count(), 15_000).toBe(1);
+    const scripts = (await page.evaluate(`performance.getEntriesByType('resource')
+      .filter((e) => /\\.js(\\?|$)/.test(e.name))
+      .map((e) => ({ name: e.name, bytes: e.decodedBodySize, sent: e.encodedBodySize }))`)) as { name: string; bytes: number; sent: number }[];
+    const index = await fetch(baseUrl).then((r) => r.text());
+    for (const src of [...index.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1])) {
+      expect(scripts.map((s) => new URL(s.name).pathname)).toContain(src);
+    }
+    const total = scripts.reduce((sum, s) => sum + s.bytes, 0);
+    console.log(`first screen JS: ${Math.round(total / 1024)} KB uncompressed, ${Math.round(scripts.reduce((sum, s) => sum + s.sent, 0) / 1024)} KB sent`);
+    expect(total).toBeGreaterThan(100_000);
+    expect(total).toBeLessThan(702_000); // the single bundle of before this change
+    expect(scripts.map((s) => s.name).join(' ')).not.toMatch(/elk/);
+    // Brotli when the browser takes it, gzip otherwise; the bytes are the build's own files.
+    const asset = new URL(scripts[0].name).pathname;
+    for (const encoding of ['br', 'gzip']) {
+      const res = await fetch(`${baseUrl}${asset}`, { headers: { 'accept-encoding': encoding } });
+      expect(res.headers.get('content-encoding')).toBe(encoding);
+      expect((await res.text()).length).toBeGreaterThan(1000);
+    }
+    const css = /href="(\/assets\/[^"]+\.css)"/.exec(index)![1];
+    expect((await fetch(`${baseUrl}${css}`, { headers: { 'accept-encoding': 'br' } })).headers.get('content-encoding')).toBe('br');
   });
 
   it('builds the Photo restoration pipeline by hand, refusing a wrong-type link with its reason', async () => {

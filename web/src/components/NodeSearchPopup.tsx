@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { canConnect, type CatalogNode, type PortType } from '@pikflow/catalog';
+import type { CatalogNode, PortType } from '@pikflow/catalog';
+// The port rules alone: the catalog's node definitions (and zod) stay out of the first screen.
+import { canConnect } from '@pikflow/catalog/ports';
 import { useEditorStore } from '../store/editor-store.ts';
 import { categoryColor, categoryLabel } from '../lib/catalog-display.ts';
 

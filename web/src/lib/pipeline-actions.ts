@@ -3,7 +3,7 @@
  * Each action talks to the server through api-client and reports failures as
  * readable toasts instead of throwing into React.
  */
-import { validatePipeline, type PipelineDocument, type RunEvent, type RunView } from '@pikflow/pipeline';
+import type { PipelineDocument, RunEvent, RunView } from '@pikflow/pipeline';
 import { api, ApiError, apiToken, errorMessage, whenUnauthorized } from './api-client.ts';
 import { useEditorStore, type EditorState } from '../store/editor-store.ts';
 import { toast, useUiStore } from '../store/ui-store.ts';
@@ -197,13 +197,20 @@ let validateTimer: ReturnType<typeof setTimeout> | undefined;
 let validateSeq = 0;
 let validateRouteMissing = false;
 
+// The validator brings the whole catalog and zod: loaded after the first screen, not in it.
+let validator: Promise<typeof import('@pikflow/pipeline').validatePipeline> | undefined;
+let localSeq = 0;
+
 /** The same validation the server runs, in the browser: instant feedback while editing. */
 function validateLocally(document: PipelineDocument) {
-  try {
-    useEditorStore.getState().setProblems(validatePipeline(document).problems);
-  } catch (e) {
-    console.warn('[pikflow] local validation failed', e);
-  }
+  validator ??= import('@pikflow/pipeline').then((m) => m.validatePipeline);
+  const seq = ++localSeq;
+  validator
+    .then((validatePipeline) => {
+      // Only the newest document's problems: an older check may finish after a newer one started.
+      if (seq === localSeq) useEditorStore.getState().setProblems(validatePipeline(document).problems);
+    })
+    .catch((e: unknown) => console.warn('[pikflow] local validation failed', e));
 }
 
 /** The server has the last word (it may know more, e.g. its own URL rules). */
@@ -214,7 +221,10 @@ function validateOnServer() {
   api
     .validate(document)
     .then((r) => {
-      if (seq === validateSeq && Array.isArray(r?.problems)) useEditorStore.getState().setProblems(r.problems);
+      if (seq === validateSeq && Array.isArray(r?.problems)) {
+        localSeq++; // a browser check still pending must not overwrite the server's answer
+        useEditorStore.getState().setProblems(r.problems);
+      }
     })
     .catch((e) => {
       if (e instanceof ApiError && e.status === 404) validateRouteMissing = true;
