@@ -729,6 +729,32 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(focused).toBe('open-pipelines');
   });
 
+  it('finds nodes despite typos and shorthands, showing the highlighted one\'s description and ports', async () => {
+    await byTestId('canvas').locator('.react-flow__pane').dblclick({ position: { x: 300, y: 400 } });
+    await eventually(() => byTestId('node-search').isVisible()).toBe(true);
+    const first = () => page.locator('[data-testid^="node-search-item-"]').first().getAttribute('data-testid');
+    const cases: [string, RegExp][] = [
+      ['upscl', /^node-search-item-freepik\.upscaler-/],
+      ['upscaller', /^node-search-item-freepik\.upscaler-/],
+      ['remove bg', /^node-search-item-freepik\.remove-background$/],
+      ['txt2img', /^node-search-item-freepik\.(mystic|flux-dev|imagen3)$/],
+      ['i2v', /^node-search-item-freepik\.kling-/],
+      ['relite', /^node-search-item-freepik\.relight$/],
+    ];
+    for (const [query, expected] of cases) {
+      await byTestId('node-search-input').fill(query);
+      await eventually(first).toMatch(expected);
+    }
+    // The highlighted node explains itself: description, inputs and outputs with their types.
+    await byTestId('node-search-input').fill('remove bg');
+    const detail = byTestId('node-search-detail');
+    await eventually(() => detail.locator('b').textContent()).toBe('Remove background (beta)');
+    expect(await detail.textContent()).toMatch(/Inputs.*image.*Outputs.*image/is);
+    expect(await detail.locator('p').textContent()).toMatch(/^Cuts the subject out/);
+    await page.keyboard.press('Enter');
+    await eventually(() => byTestId('node-remove-background-1').count()).toBe(1);
+  });
+
   it('never crashed the page', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { useReactFlow } from '@xyflow/react';
 import type { CatalogNode } from '@pikflow/catalog';
 import { useEditorStore } from '../store/editor-store.ts';
 import { CATEGORY_ORDER, PORT_COLORS, categoryColor, categoryLabel } from '../lib/catalog-display.ts';
-import { matchesQuery } from './NodeSearchPopup.tsx';
+import { searchNodes } from '../lib/node-search.ts';
 import { PALETTE_MIME } from './Canvas.tsx';
 
 /** The first place near `start` where a new node would not cover another one. */
@@ -40,8 +40,7 @@ export function Palette() {
 
   const groups = useMemo(() => {
     const byCat = new Map<string, CatalogNode[]>();
-    for (const def of catalog) {
-      if (!matchesQuery(def, query)) continue;
+    for (const def of searchNodes(catalog, query)) {
       byCat.set(def.category, [...(byCat.get(def.category) ?? []), def]);
     }
     const order = [...CATEGORY_ORDER, ...[...byCat.keys()].filter((c) => !(CATEGORY_ORDER as string[]).includes(c))];
