@@ -755,6 +755,52 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('node-remove-background-1').count()).toBe(1);
   });
 
+  it('moves nodes between tabs through the system clipboard, and opens a dropped pipeline JSON or image', async () => {
+    // This tab has the Text input, Output and Remove background of the tests above.
+    await connect('text-1', 'text', 'output-1', 'value');
+    await eventually(() => page.locator('.react-flow__edge').count()).toBe(1);
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Control+c');
+
+    const tab = await context.newPage();
+    tab.on('dialog', (d) => void d.accept());
+    tab.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await tab.goto(baseUrl);
+      await eventually(() => tab.getByTestId('palette-item-output').count(), 15_000).toBe(1);
+      const pane = tab.locator('.react-flow__pane');
+      await pane.click({ position: { x: 200, y: 200 } });
+      await tab.keyboard.press('Control+v');
+      for (const id of ['text-1', 'output-1', 'remove-background-1']) {
+        await eventually(() => tab.getByTestId(`node-${id}`).count()).toBe(1);
+      }
+      await eventually(() => tab.locator('.react-flow__edge').count()).toBe(1);
+
+      // Drop files on the canvas as a file manager would.
+      const drop = async (name: string, type: string, bytes: Buffer) => {
+        const box = (await tab.getByTestId('canvas').boundingBox())!;
+        const dataTransfer = await tab.evaluateHandle(
+          `(() => { const dt = new DataTransfer(); dt.items.add(new File([Uint8Array.from(atob('${bytes.toString('base64')}'), (c) => c.charCodeAt(0))], '${name}', { type: '${type}' })); return dt; })()`,
+        );
+        const at = { clientX: box.x + 120, clientY: box.y + box.height - 160 };
+        await pane.dispatchEvent('dragover', { dataTransfer, ...at });
+        await pane.dispatchEvent('drop', { dataTransfer, ...at });
+      };
+      await drop('portrait.png', 'image/png', await makePng(64, 48));
+      await eventually(() => tab.getByTestId('node-image-1').count(), 15_000).toBe(1);
+      await tab.getByTestId('node-image-1').locator('.pik-node-header').click();
+      await eventually(() => tab.getByTestId('param-image-preview').isVisible(), 15_000).toBe(true);
+
+      await drop('restoration.pikflow.json', 'application/json', readFileSync(join(workDir, 'exported.pikflow.json')));
+      await eventually(() => tab.getByTestId('pipeline-name').inputValue()).toBe('Photo restoration (v3)!');
+      await eventually(() => tab.locator('.react-flow__node').count()).toBe(6);
+      await eventually(() => tab.getByTestId('unsaved-indicator').count()).toBe(1);
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('never crashed the page', () => {
     expect(pageErrors).toEqual([]);
   });

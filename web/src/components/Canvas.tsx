@@ -24,6 +24,7 @@ import { connectionRefusal } from '../lib/connection-rules.ts';
 import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
 import type { PikEdge, PikNode as PikNodeType } from '../lib/graph-types.ts';
 import { useShortcuts } from '../lib/use-shortcuts.ts';
+import { dropFiles } from '../lib/canvas-files.ts';
 
 export const PALETTE_MIME = 'application/x-pikflow-node';
 
@@ -155,10 +156,16 @@ export function Canvas() {
 
   const onDrop = useCallback(
     (event: DragEvent) => {
+      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      const files = [...event.dataTransfer.files];
+      if (files.length) {
+        event.preventDefault();
+        void dropFiles(files, { x: position.x - 110, y: position.y - 30 });
+        return;
+      }
       const type = event.dataTransfer.getData(PALETTE_MIME);
       if (!type) return;
       event.preventDefault();
-      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       addNode(type, { x: position.x - 110, y: position.y - 30 });
     },
     [flow, addNode],
@@ -189,7 +196,7 @@ export function Canvas() {
         if ((e.target as Element).classList.contains('react-flow__pane')) wrapper.current?.focus({ preventScroll: true });
       }}
       onDragOver={(e) => {
-        if (e.dataTransfer.types.includes(PALETTE_MIME)) {
+        if (e.dataTransfer.types.includes(PALETTE_MIME) || e.dataTransfer.types.includes('Files')) {
           e.preventDefault();
           e.dataTransfer.dropEffect = 'copy';
         }
@@ -238,6 +245,7 @@ export function Canvas() {
           <h2>Start building</h2>
           <p>
             Drag a node from the palette, or <b>double-click</b> the canvas (or press <kbd>Tab</kbd>) to search.
+            Drop a pipeline JSON or an image here, or paste nodes copied from another tab.
           </p>
           <p>Connect outputs (right) to inputs (left) of the same colour.</p>
         </div>

@@ -26,7 +26,7 @@ import type {
 import type { PikEdge, PikNode } from '../lib/graph-types.ts';
 import { documentSignature, fromDocument, toDocument } from '../lib/document-mapping.ts';
 
-interface Snapshot {
+export interface Snapshot {
   nodes: PikNode[];
   edges: PikEdge[];
 }
@@ -97,7 +97,8 @@ export interface EditorState {
   selectAll(): void;
   selectOnly(nodeId: string | null): void;
   copySelection(): number;
-  paste(at?: XYPosition): number;
+  /** Pastes the internal clipboard, or `from` (nodes that came through the system clipboard). */
+  paste(at?: XYPosition, from?: Snapshot): number;
   undo(): void;
   redo(): void;
   applyPositions(positions: Record<string, XYPosition>): void;
@@ -293,8 +294,9 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
     return picked.length;
   },
 
-  paste: (at) => {
-    const { clipboard, nodes, edges } = get();
+  paste: (at, from) => {
+    const { nodes, edges } = get();
+    const clipboard = from ?? get().clipboard;
     if (!clipboard?.nodes.length) return 0;
     get().commit();
     const taken = new Set(nodes.map((n) => n.id));
@@ -321,7 +323,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
     set({
       nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...pasted],
       edges: [...edges, ...pastedEdges],
-      clipboard: at ? clipboard : { ...clipboard, nodes: pasted.map((n) => ({ ...n, selected: false })), edges: pastedEdges },
+      clipboard: from ? get().clipboard : at ? clipboard : { ...clipboard, nodes: pasted.map((n) => ({ ...n, selected: false })), edges: pastedEdges },
     });
     return pasted.length;
   },
