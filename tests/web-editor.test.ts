@@ -194,6 +194,8 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('palette-item-freepik.gemini-2-5-flash').count(), 15_000).toBe(1);
     await eventually(() => byTestId('simulator-badge').textContent()).toContain('Simulator — no API key');
     await eventually(() => byTestId('empty-hint').isVisible()).toBe(true);
+    // The empty canvas offers the template gallery.
+    await eventually(() => byTestId('template-gallery').locator('li').count()).toBeGreaterThanOrEqual(6);
     // Every category the catalog has is a palette group; the search narrows them down.
     await byTestId('palette-search').fill('upscal');
     await eventually(() => byTestId('palette-item-freepik.gemini-2-5-flash').count()).toBe(0);
@@ -799,6 +801,25 @@ describe('the editor', { timeout: 180_000 }, () => {
     } finally {
       await tab.close();
     }
+  });
+
+  it('creates a pipeline from the template gallery of the empty canvas', async () => {
+    await page.goto(baseUrl);
+    await page.reload();
+    const gallery = byTestId('template-gallery');
+    await eventually(() => gallery.isVisible(), 15_000).toBe(true);
+    for (const id of ['photo-restoration', 'product-shot', 'photo-to-video', 'upscale-for-print', 'icon-set', 'stock-style-transfer']) {
+      expect(await byTestId(`gallery-template-${id}`).count()).toBe(1);
+    }
+    expect(await byTestId('gallery-template-product-shot').textContent()).toMatch(/Product shot.*Mystic/);
+    await byTestId('gallery-template-product-shot').click();
+    await eventually(() => byTestId('pipeline-name').inputValue()).toBe('Product shot');
+    for (const id of ['product', 'generate', 'cutout', 'relight', 'shot', 'cutout_out']) {
+      await eventually(() => byTestId(`node-${id}`).count()).toBe(1);
+    }
+    await eventually(() => byTestId('pipeline-version').textContent()).toBe('v1');
+    await eventually(() => byTestId('run').isEnabled()).toBe(true);
+    expect(await byTestId('template-gallery').count()).toBe(0);
   });
 
   it('never crashed the page', () => {

@@ -4,6 +4,7 @@
  */
 import type { PipelineDocument } from './document.ts';
 import type { TemplateView } from './api-types.ts';
+import { GALLERY_TEMPLATES } from './templates-gallery.ts';
 
 /** The restoration prompt from the Photo Restoration docs (seed 000), verbatim. */
 export const PHOTO_RESTORATION_PROMPT =
@@ -59,6 +60,7 @@ export const TEMPLATES: TemplateView[] = [
       'Restores an old photo with Gemini 2.5 Flash, upscales it ×4 with Magnific Precision V2 and stores it in your file service. Trigger it with {"photo": "<asset id, URL or data URI>"}.',
     document: photoRestoration,
   },
+  ...GALLERY_TEMPLATES,
 ];
 
 export function getTemplate(id: string): TemplateView | undefined {

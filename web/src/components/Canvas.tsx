@@ -25,6 +25,7 @@ import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
 import type { PikEdge, PikNode as PikNodeType } from '../lib/graph-types.ts';
 import { useShortcuts } from '../lib/use-shortcuts.ts';
 import { dropFiles } from '../lib/canvas-files.ts';
+import { TemplateGallery } from './TemplateGallery.tsx';
 
 export const PALETTE_MIME = 'application/x-pikflow-node';
 
@@ -248,6 +249,7 @@ export function Canvas() {
             Drop a pipeline JSON or an image here, or paste nodes copied from another tab.
           </p>
           <p>Connect outputs (right) to inputs (left) of the same colour.</p>
+          <TemplateGallery />
         </div>
       )}
       {search && (
