@@ -47,37 +47,42 @@ const productShot: PipelineDocument = {
   ],
 };
 
-const photoToVideo: PipelineDocument = {
-  version: 1,
-  nodes: [
-    { id: 'photo', type: 'input.image', label: 'Photo', params: { name: 'photo' }, position: at(0) },
-    {
-      id: 'animate',
-      type: 'freepik.kling-v2-1-std',
-      label: 'Animate',
-      params: { prompt: 'a slow cinematic push-in, gentle natural motion', duration: '5' },
-      position: at(1),
-    },
-    { id: 'video', type: 'output', label: 'Video', params: { name: 'video' }, position: at(2) },
-  ],
-  edges: [link('photo', 'image', 'animate', 'image'), link('animate', 'video', 'video', 'value')],
-};
+/** Photo in, one step, file out: the simplest useful pipeline. */
+function photoThrough(step: PipelineDocument['nodes'][number], stepPorts: [string, string], output: { id: string; label: string }): PipelineDocument {
+  return {
+    version: 1,
+    nodes: [
+      { id: 'photo', type: 'input.image', label: 'Photo', params: { name: 'photo' }, position: at(0) },
+      { ...step, position: at(1) },
+      { id: output.id, type: 'output', label: output.label, params: { name: output.id }, position: at(2) },
+    ],
+    edges: [link('photo', 'image', step.id, stepPorts[0]), link(step.id, stepPorts[1], output.id, 'value')],
+  };
+}
 
-const upscaleForPrint: PipelineDocument = {
-  version: 1,
-  nodes: [
-    { id: 'photo', type: 'input.image', label: 'Photo', params: { name: 'photo' }, position: at(0) },
-    {
-      id: 'upscale',
-      type: 'freepik.upscaler-precision-v2',
-      label: 'Upscale ×4',
-      params: { scale_factor: 4, flavor: 'photo', sharpen: 15, ultra_detail: 30 },
-      position: at(1),
-    },
-    { id: 'print', type: 'output', label: 'Print file', params: { name: 'print' }, position: at(2) },
-  ],
-  edges: [link('photo', 'image', 'upscale', 'image'), link('upscale', 'image', 'print', 'value')],
-};
+const photoToVideo = photoThrough(
+  {
+    id: 'animate',
+    type: 'freepik.kling-v2-1-std',
+    label: 'Animate',
+    params: { prompt: 'a slow cinematic push-in, gentle natural motion', duration: '5' },
+    position: at(1),
+  },
+  ['image', 'video'],
+  { id: 'video', label: 'Video' },
+);
+
+const upscaleForPrint = photoThrough(
+  {
+    id: 'upscale',
+    type: 'freepik.upscaler-precision-v2',
+    label: 'Upscale ×4',
+    params: { scale_factor: 4, flavor: 'photo', sharpen: 15, ultra_detail: 30 },
+    position: at(1),
+  },
+  ['image', 'image'],
+  { id: 'print', label: 'Print file' },
+);
 
 const ICON_STYLES = ['solid', 'outline', 'color'] as const;
 const iconSet: PipelineDocument = {
