@@ -822,6 +822,33 @@ describe('the editor', { timeout: 180_000 }, () => {
     expect(await byTestId('template-gallery').count()).toBe(0);
   });
 
+  it('places a node picked from a dropped link beside the link, and brings it into view', async () => {
+    await page.waitForTimeout(400); // the fit-view of the opened pipeline
+    const edges = await page.locator('.react-flow__edge').count();
+    const canvas = (await byTestId('canvas').boundingBox())!;
+    const from = await center('handle-relight-out-image');
+    const drop = { x: canvas.x + canvas.width - 30, y: canvas.y + 60 };
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + drop.x) / 2, (from.y + drop.y) / 2, { steps: 5 });
+    await page.mouse.move(drop.x, drop.y, { steps: 5 });
+    await page.mouse.up();
+    await eventually(() => byTestId('node-search').isVisible()).toBe(true);
+    await byTestId('node-search-input').fill('precision v2');
+    await byTestId('node-search-item-freepik.upscaler-precision-v2').click();
+    const added = byTestId('node-upscaler-precision-v2-1');
+    await eventually(() => added.count()).toBe(1);
+    await eventually(() => page.locator('.react-flow__edge').count()).toBe(edges + 1);
+    // The view followed: the whole new node is on screen, to the right of the node it came from.
+    await eventually(async () => {
+      const box = (await added.boundingBox())!;
+      return box.x >= canvas.x && box.x + box.width <= canvas.x + canvas.width && box.y >= canvas.y && box.y + box.height <= canvas.y + canvas.height;
+    }, 10_000).toBe(true);
+    const relight = (await byTestId('node-relight').boundingBox())!;
+    const box = (await added.boundingBox())!;
+    expect(box.x).toBeGreaterThan(relight.x + relight.width);
+  });
+
   it('never crashed the page', () => {
     expect(pageErrors).toEqual([]);
   });

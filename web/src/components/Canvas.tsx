@@ -28,6 +28,8 @@ import { dropFiles } from '../lib/canvas-files.ts';
 import { TemplateGallery } from './TemplateGallery.tsx';
 
 export const PALETTE_MIME = 'application/x-pikflow-node';
+/** A node's width on the canvas (nodes.css .pik-node). */
+const NODE_WIDTH = 250;
 
 // Module level so React Flow never sees a new object and re-mounts nodes.
 const nodeTypes: NodeTypes = { pik: PikNode };
@@ -125,6 +127,21 @@ export function Canvas() {
       };
     });
   }, [edges, nodes, catalogById, run, problems]);
+
+  /** Brings a new node into view if it landed (partly) outside, keeping the node it links to. */
+  const followNode = useCallback(
+    (id: string, linkedTo: string) => {
+      setTimeout(() => {
+        const el = wrapper.current?.querySelector(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
+        const view = wrapper.current?.getBoundingClientRect();
+        if (!el || !view) return;
+        const r = el.getBoundingClientRect();
+        const inside = r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom;
+        if (!inside) void flow.fitView({ nodes: [{ id }, { id: linkedTo }], padding: 0.25, maxZoom: flow.getZoom(), duration: 250 });
+      }, 80);
+    },
+    [flow],
+  );
 
   const onConnectEnd = useCallback(
     (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
@@ -258,7 +275,13 @@ export function Canvas() {
           link={search.link}
           onClose={() => setSearch(null)}
           onPick={(type, port) => {
-            const id = addNode(type, search.flow);
+            // From a dropped link the node goes beside it: its input side at the drop point when the
+            // link came out of an output, its output side there when it came from an input.
+            const at = search.link
+              ? { x: search.link.side === 'source' ? search.flow.x + 16 : search.flow.x - NODE_WIDTH - 16, y: search.flow.y - 44 }
+              : search.flow;
+            const id = addNode(type, at);
+            if (id && search.link) followNode(id, search.link.nodeId);
             if (id && search.link && port) {
               const l = search.link;
               const link: Connection =
