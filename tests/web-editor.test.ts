@@ -849,6 +849,45 @@ describe('the editor', { timeout: 180_000 }, () => {
     expect(box.x).toBeGreaterThan(relight.x + relight.width);
   });
 
+  it('lists the runs and outputs of every pipeline, filterable and paged beyond 20', async () => {
+    const list = await fetch(`${baseUrl}/api/pipelines`).then((r) => r.json() as Promise<{ pipelines: { id: string; name: string }[] }>);
+    const echo = list.pipelines.find((p) => p.name === 'Echo a text')!;
+    const video = list.pipelines.find((p) => p.name === 'Photo to video')!;
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${baseUrl}/api/pipelines/${echo.id}/runs?wait=true&timeout=30`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: { text: `echo ${i}` } }),
+      });
+      expect(res.status).toBe(200);
+    }
+    await byTestId('open-all-runs').click();
+    const rows = byTestId('all-runs-row');
+    await eventually(() => rows.count()).toBe(20);
+    expect(await accessibilityProblems()).toEqual([]);
+    await byTestId('all-runs-more').click();
+    await eventually(() => rows.count()).toBeGreaterThan(20);
+    // Every pipeline is there, with its name and version.
+    const table = await byTestId('all-runs-table').textContent();
+    for (const name of ['Echo a text', 'Photo to video', 'Restore my photo']) expect(table).toContain(name);
+
+    await byTestId('all-runs-status').selectOption('failed');
+    await eventually(async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).join(',')).toMatch(/^failed(,failed)*$/);
+    await byTestId('all-runs-status').selectOption('');
+    await byTestId('all-runs-pipeline').selectOption(video.id);
+    await eventually(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toMatch(/succeeded.*Photo to video.*v1/);
+    // The outputs grid: every output with the run it came from.
+    await byTestId('all-runs-view-outputs').click();
+    await eventually(() => byTestId('all-outputs-item').count()).toBe(1);
+    expect(await byTestId('all-outputs-item').locator('video').count()).toBe(1);
+    await byTestId('all-runs-view-runs').click();
+    await rows.first().getByRole('button', { name: /^Open the run of Photo to video/ }).click();
+    await eventually(() => byTestId('all-runs-dialog').count()).toBe(0);
+    await eventually(() => byTestId('pipeline-name').inputValue()).toBe('Photo to video');
+    await eventually(() => byTestId('run-status').textContent()).toBe('succeeded');
+  });
+
   it('never crashed the page', () => {
     expect(pageErrors).toEqual([]);
   });

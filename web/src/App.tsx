@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
+import { AllRunsDialog } from './components/AllRunsDialog.tsx';
 import { Canvas } from './components/Canvas.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { Inspector } from './components/Inspector.tsx';
@@ -93,6 +94,7 @@ export function App() {
           {dialog === 'versions' && <VersionsDialog />}
           {dialog === 'run' && <RunDialog />}
           {dialog === 'token' && <TokenDialog />}
+          {dialog === 'all-runs' && <AllRunsDialog />}
         </ErrorBoundary>
         <Lightbox />
         <Toasts />

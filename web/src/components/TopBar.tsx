@@ -100,6 +100,9 @@ export function TopBar() {
         <button type="button" onClick={() => openDialog('versions')} disabled={!pipeline.id} title="Version history" data-testid="open-versions">
           Versions
         </button>
+        <button type="button" onClick={() => openDialog('all-runs')} title="Runs and outputs of every pipeline" data-testid="open-all-runs">
+          All runs
+        </button>
         <button type="button" onClick={exportPipeline} title="Download the pipeline as JSON" data-testid="export">
           Export
         </button>
