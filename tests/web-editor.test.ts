@@ -284,6 +284,10 @@ describe('the editor', { timeout: 180_000 }, () => {
     await select(GEMINI);
     await byTestId('param-prompt-input').fill(PHOTO_RESTORATION_PROMPT);
     await eventually(() => byTestId(`node-problems-${GEMINI}`).count()).toBe(0);
+    // The prompt counts its characters (against the documented limit when there is one).
+    await eventually(() => byTestId('param-prompt-count').textContent()).toMatch(
+      new RegExp(`^${PHOTO_RESTORATION_PROMPT.length} (characters|/ \\d+)$`),
+    );
 
     await select(UPSCALE);
     // Out of range is marked at the field and on the node.
@@ -886,6 +890,53 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('all-runs-dialog').count()).toBe(0);
     await eventually(() => byTestId('pipeline-name').inputValue()).toBe('Photo to video');
     await eventually(() => byTestId('run-status').textContent()).toBe('succeeded');
+  });
+
+  it('shows unset sliders as unset, only documented number bounds, and no help that repeats its label', async () => {
+    const fields = async () =>
+      byTestId('params-form').locator('.pik-field').evaluateAll((els) =>
+        els.map((el) => ({
+          label: el.querySelector('.pik-field-label')?.textContent?.replace(/\*$/, '').trim() ?? '',
+          help: el.querySelector(':scope > .pik-field-help')?.textContent?.trim() ?? '',
+        })),
+      );
+    const plain = (t: string) => t.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+    for (const [query, type, id, x, y] of [
+      ['text to icon', 'freepik.text-to-icon', 'text-to-icon-1', 40, 40],
+      ['search stock resources', 'freepik.stock-resources-search', 'stock-resources-search-1', 640, 40],
+      ['mystic', 'freepik.mystic', 'mystic-1', 40, 740],
+      ['kling 2.1 std', 'freepik.kling-v2-1-std', 'kling-v2-1-std-1', 560, 740],
+    ] as const) {
+      await addBySearch(query, type, x, y);
+      await select(id);
+      const all = await fields();
+      expect(all.length).toBeGreaterThan(2);
+      for (const f of all) expect(plain(f.help), `${id}: ${f.label}`).not.toBe(plain(f.label));
+      expect(await byTestId('inspector').textContent()).not.toMatch(/9007199254740991|9\.007e\+15/);
+      if (id === 'text-to-icon-1') {
+        // Optional, no default: the slider says "not set" until the user picks a value.
+        const slider = byTestId('param-num_inference_steps-slider');
+        expect(await slider.getAttribute('data-unset')).toBe('true');
+        expect(await byTestId('param-num_inference_steps-input').inputValue()).toBe('');
+        expect(await byTestId('param-num_inference_steps-input').getAttribute('placeholder')).toBe('not set');
+        await byTestId('param-num_inference_steps-input').fill('20');
+        await eventually(() => slider.getAttribute('data-unset')).toBeNull();
+      }
+      if (id === 'kling-v2-1-std-1') {
+        // Kling documents 2500 characters for its prompt.
+        await byTestId('param-prompt-input').fill('slow pan');
+        await eventually(() => byTestId('param-prompt-count').textContent()).toBe('8 / 2500');
+      }
+      if (id === 'mystic-1') {
+        await byTestId('param-prompt-input').fill('a lighthouse');
+        await eventually(() => byTestId('param-prompt-count').textContent()).toMatch(/^12 (characters|\/ \d+)$/);
+      }
+      if (id === 'stock-resources-search-1') {
+        // limit has a documented minimum only: no invented maximum.
+        expect(await byTestId('param-limit-input').getAttribute('min')).toBe('1');
+        expect(await byTestId('param-limit-input').getAttribute('max')).toBeNull();
+      }
+    }
   });
 
   it('never crashed the page', () => {

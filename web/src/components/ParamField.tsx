@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { controlSchema, fieldKind, humanize, schemaFields, valueProblem, type JsonSchema } from '../lib/json-schema.ts';
+import { controlSchema, fieldKind, humanize, schemaFields, usefulHelp, valueProblem, type JsonSchema } from '../lib/json-schema.ts';
 import { ImagePicker } from './ImagePicker.tsx';
 
 interface Props {
@@ -36,11 +36,16 @@ function NumberControl({ schema, value, onChange, testId, range, ids }: { schema
     setText((t) => (Number(t) === numeric && t !== '' ? t : numeric === undefined || Number.isNaN(numeric) ? '' : String(numeric)));
   }, [numeric]);
   const step = s.multipleOf ?? (integer ? 1 : s.maximum !== undefined && s.minimum !== undefined && s.maximum - s.minimum <= 2 ? 0.01 : 0.1);
+  // No value and no default: the slider must not pretend the minimum was chosen.
+  const unset = numeric === undefined || Number.isNaN(numeric);
   return (
     <div className="pik-number-row">
       {range && (
         <input
           type="range"
+          className={unset ? 'pik-unset' : undefined}
+          data-unset={unset ? 'true' : undefined}
+          aria-valuetext={unset ? 'not set' : undefined}
           min={s.minimum}
           max={s.maximum}
           step={step}
@@ -60,7 +65,7 @@ function NumberControl({ schema, value, onChange, testId, range, ids }: { schema
         max={s.maximum}
         step={step}
         value={text}
-        placeholder={schema.default !== undefined ? String(schema.default) : ''}
+        placeholder={schema.default !== undefined ? String(schema.default) : 'not set'}
         onChange={(e) => {
           setText(e.target.value);
           if (e.target.value.trim() === '') onChange(undefined);
@@ -82,11 +87,12 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
   const hasDefault = schema.default !== undefined;
   const changed = value !== undefined && hasDefault && !sameValue(value, schema.default);
   const label = s.title ?? humanize(name);
+  const help = usefulHelp(label, s.description);
   const uid = useId();
   const ids: ControlIds = {
     id: `${uid}-control`,
     labelId: `${uid}-label`,
-    describedBy: [s.description ? `${uid}-help` : '', problem ? `${uid}-error` : ''].filter(Boolean).join(' ') || undefined,
+    describedBy: [help ? `${uid}-help` : '', problem ? `${uid}-error` : ''].filter(Boolean).join(' ') || undefined,
   };
   const a11y = { id: ids.id, 'aria-describedby': ids.describedBy, 'aria-invalid': problem ? true : undefined };
 
@@ -267,9 +273,10 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
         )}
       </div>
       {control}
-      {s.description && (
+      {counter(kind, value, s.maxLength, testId)}
+      {help && (
         <div className="pik-field-help" id={`${uid}-help`}>
-          {s.description}
+          {help}
         </div>
       )}
       {problem && (
@@ -277,6 +284,17 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
           {problem}
         </div>
       )}
+    </div>
+  );
+}
+
+/** Prompts count their characters, against the documented limit when there is one. */
+function counter(kind: string, value: unknown, max: number | undefined, testId: string) {
+  if (kind !== 'textarea' && !(kind === 'text' && max !== undefined)) return null;
+  const length = typeof value === 'string' ? value.length : 0;
+  return (
+    <div className={`pik-char-count${max !== undefined && length > max ? ' over' : ''}`} data-testid={`${testId}-count`}>
+      {max === undefined ? `${length} character${length === 1 ? '' : 's'}` : `${length} / ${max}`}
     </div>
   );
 }
