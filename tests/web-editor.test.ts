@@ -398,6 +398,17 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => loadedWidth(byTestId(`node-thumb-${OUTPUT_IMAGE}`)), 15_000)
       .toBe(800);
     await eventually(() => byTestId('outputs-gallery').locator('img').count()).toBeGreaterThan(0);
+    // Nodes that grew with their results do not overlap, and titles are not cut next to the status pill.
+    const overlaps = async () => {
+      const boxes = await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { id: e.getAttribute('data-id'), x: r.x, y: r.y, w: r.width, h: r.height };
+      }));
+      return boxes.flatMap((a, i) => boxes.slice(i + 1).filter((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h).map((b) => `${a.id} × ${b.id}`));
+    };
+    await eventually(overlaps, 10_000).toEqual([]);
+    const cut = await page.locator('.pik-node-title').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    expect(cut).toEqual([]);
     if (SCREENSHOTS) {
       await tidyUp(); // thumbnails made the nodes taller
       await page.keyboard.press('Control+s');

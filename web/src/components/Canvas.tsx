@@ -63,6 +63,34 @@ function ConnectionHint() {
   );
 }
 
+/**
+ * Results make nodes taller (thumbnails, players): push the nodes below down so none
+ * overlaps, top to bottom so a push carries on to what is under it.
+ */
+function makeRoom() {
+  const GAP = 16;
+  const rects = useEditorStore
+    .getState()
+    .nodes.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y, w: n.measured?.width ?? NODE_WIDTH, h: n.measured?.height ?? 100 }))
+    .sort((a, b) => a.y - b.y || a.x - b.x);
+  const moved: Record<string, XYPosition> = {};
+  for (let i = 0; i < rects.length; i++) {
+    for (let j = i + 1; j < rects.length; j++) {
+      const a = rects[i];
+      const b = rects[j];
+      const side = a.x < b.x + b.w && b.x < a.x + a.w;
+      if (side && b.y >= a.y && b.y < a.y + a.h + GAP) {
+        b.y = a.y + a.h + GAP;
+        moved[b.id] = { x: b.x, y: b.y };
+      }
+    }
+    rects.sort((p, q) => p.y - q.y || p.x - q.x);
+  }
+  if (Object.keys(moved).length) useEditorStore.getState().applyPositions(moved);
+}
+
+let roomTimer: ReturnType<typeof setTimeout> | undefined;
+
 function MiniMapColor(node: PikNodeType): string {
   const def = useEditorStore.getState().catalogById.get(node.data.type);
   return def ? categoryColor(def.category) : '#555';
@@ -227,7 +255,14 @@ export function Canvas() {
         nodes={nodes}
         edges={shownEdges}
         nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
+        onNodesChange={(changes) => {
+          onNodesChange(changes);
+          // Only for results arriving during or after a run; a hand-made layout is the user's.
+          if (useEditorStore.getState().run && changes.some((c) => c.type === 'dimensions')) {
+            clearTimeout(roomTimer);
+            roomTimer = setTimeout(makeRoom, 120);
+          }
+        }}
         onEdgesChange={onEdgesChange}
         onConnect={connect}
         onConnectEnd={onConnectEnd}

@@ -91,7 +91,7 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
 
   return (
     <div className={classes.join(' ')} data-testid={`node-${id}`} data-node-type={data.type}>
-      <div className="pik-node-header" style={{ borderTopColor: accent }}>
+      <div className={`pik-node-header${live ? ' pik-has-status' : ''}`} style={{ borderTopColor: accent }}>
         <span className="pik-node-dot" style={{ background: accent }} />
         <span className="pik-node-title" title={def.description}>
           {data.label || def.title}
