@@ -917,9 +917,24 @@ describe('the editor', { timeout: 180_000 }, () => {
       ['search stock resources', 'freepik.stock-resources-search', 'stock-resources-search-1', 640, 40],
       ['mystic', 'freepik.mystic', 'mystic-1', 40, 740],
       ['kling 2.1 std', 'freepik.kling-v2-1-std', 'kling-v2-1-std-1', 560, 740],
+      ['relight', 'freepik.relight', 'relight-1', 320, 40],
     ] as const) {
       await addBySearch(query, type, x, y);
       await select(id);
+      // Long forms (Relight 18 fields, Mystic 15, stock search 36) open with the fields the
+      // catalog names as the ones that matter; the rest are one click away.
+      const toggle = byTestId('advanced-toggle');
+      if (id === 'relight-1' || id === 'mystic-1' || id === 'stock-resources-search-1') {
+        expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+        const before = await byTestId('params-form').locator('.pik-field').count();
+        expect(before).toBeLessThanOrEqual(4);
+        await toggle.click();
+        await eventually(() => toggle.getAttribute('aria-expanded')).toBe('true');
+        expect(await byTestId('params-form').locator('.pik-field').count()).toBeGreaterThan(before + 5);
+        expect(await accessibilityProblems()).toEqual([]);
+      } else {
+        expect(await toggle.count()).toBe(0);
+      }
       const all = await fields();
       expect(all.length).toBeGreaterThan(2);
       for (const f of all) expect(plain(f.help), `${id}: ${f.label}`).not.toBe(plain(f.label));

@@ -23,6 +23,8 @@ interface ControlIds {
   /** The main control's id (the label points at it). */
   id: string;
   labelId: string;
+  /** The field's label text. */
+  label: string;
   describedBy?: string;
 }
 
@@ -51,7 +53,7 @@ function NumberControl({ schema, value, onChange, testId, range, ids }: { schema
           step={step}
           value={numeric ?? s.minimum ?? 0}
           onChange={(e) => onChange(Number(e.target.value))}
-          aria-labelledby={ids.labelId}
+          aria-label={`${ids.label} (slider)`}
           aria-describedby={ids.describedBy}
           data-testid={`${testId}-slider`}
         />
@@ -92,6 +94,7 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
   const ids: ControlIds = {
     id: `${uid}-control`,
     labelId: `${uid}-label`,
+    label,
     describedBy: [help ? `${uid}-help` : '', problem ? `${uid}-error` : ''].filter(Boolean).join(' ') || undefined,
   };
   const a11y = { id: ids.id, 'aria-describedby': ids.describedBy, 'aria-invalid': problem ? true : undefined };
