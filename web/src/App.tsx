@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
+import { AllRunsDialog } from './components/AllRunsDialog.tsx';
 import { Canvas } from './components/Canvas.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { Inspector } from './components/Inspector.tsx';
@@ -55,12 +56,12 @@ function RightPanel() {
   const setTab = useUiStore((s) => s.setRightTab);
   const run = useEditorStore((s) => s.run);
   return (
-    <aside className="pik-right">
-      <nav className="pik-tabs">
-        <button type="button" className={tab === 'inspect' ? 'active' : ''} onClick={() => setTab('inspect')} data-testid="tab-inspect">
+    <aside className="pik-right" aria-label="Inspector and runs">
+      <nav className="pik-tabs" aria-label="Side panel">
+        <button type="button" className={tab === 'inspect' ? 'active' : ''} aria-pressed={tab === 'inspect'} onClick={() => setTab('inspect')} data-testid="tab-inspect">
           Inspector
         </button>
-        <button type="button" className={tab === 'runs' ? 'active' : ''} onClick={() => setTab('runs')} data-testid="tab-runs">
+        <button type="button" className={tab === 'runs' ? 'active' : ''} aria-pressed={tab === 'runs'} onClick={() => setTab('runs')} data-testid="tab-runs">
           Runs
           {run?.live && <span className="pik-spinner" aria-hidden />}
         </button>
@@ -81,9 +82,11 @@ export function App() {
           <ErrorBoundary area="palette">
             <Palette />
           </ErrorBoundary>
-          <ErrorBoundary area="canvas">
-            <Canvas />
-          </ErrorBoundary>
+          <main className="pik-canvas-area" aria-label="Pipeline canvas">
+            <ErrorBoundary area="canvas">
+              <Canvas />
+            </ErrorBoundary>
+          </main>
           <RightPanel />
         </div>
         <ErrorBoundary area="dialog">
@@ -91,6 +94,7 @@ export function App() {
           {dialog === 'versions' && <VersionsDialog />}
           {dialog === 'run' && <RunDialog />}
           {dialog === 'token' && <TokenDialog />}
+          {dialog === 'all-runs' && <AllRunsDialog />}
         </ErrorBoundary>
         <Lightbox />
         <Toasts />

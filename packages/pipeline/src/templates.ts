@@ -4,6 +4,7 @@
  */
 import type { PipelineDocument } from './document.ts';
 import type { TemplateView } from './api-types.ts';
+import { GALLERY_TEMPLATES } from './templates-gallery.ts';
 
 /** The restoration prompt from the Photo Restoration docs (seed 000), verbatim. */
 export const PHOTO_RESTORATION_PROMPT =
@@ -104,6 +105,7 @@ export const TEMPLATES: TemplateView[] = [
       'The Export step of the restoration workflow: upscales an already restored image ×4 with Magnific Precision V2 and stores it in your file service (upscaled_url). Trigger it with {"restored": "<restored_url, asset id or data URI>"}.',
     document: photoExport,
   },
+  ...GALLERY_TEMPLATES,
 ];
 
 export function getTemplate(id: string): TemplateView | undefined {

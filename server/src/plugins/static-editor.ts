@@ -31,6 +31,8 @@ export default fp(
         root: opts.webDistDir,
         wildcard: false,
         index: ['index.html'],
+        // The build writes .br and .gz next to each asset (web/vite.config.ts): sent as they are.
+        preCompressed: true,
         setHeaders(res, path) {
           // Vite puts content hashes in asset names; index.html must always be revalidated.
           if (path.startsWith(hashedAssets)) res.header('cache-control', 'public, max-age=31536000, immutable');

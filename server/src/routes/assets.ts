@@ -114,6 +114,13 @@ export const assetRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['assets'],
         summary: 'The stored file, with its content type and long-lived caching headers',
         params: idParams,
+        querystring: z.object({
+          download: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('Answer as an attachment with this file name (the editor names downloads <pipeline>-<node>-<run>.<ext>)'),
+        }),
         response: {
           200: { description: 'The file bytes', content: { 'image/*': { schema: z.string() }, 'video/*': { schema: z.string() } } },
           304: z.undefined().describe('Not modified (If-None-Match matched the ETag)'),
@@ -131,7 +138,7 @@ export const assetRoutes: FastifyPluginAsyncZod = async (app) => {
         .header('cache-control', 'public, max-age=31536000, immutable')
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('content-disposition', `inline${asset.filename ? `; filename="${asset.filename.replace(/[^\w.-]+/g, '_')}"` : ''}`);
+        .header('content-disposition', disposition(request.query.download, asset.filename));
       if (request.headers['if-none-match'] === etag) return reply.code(304).send();
       const path = assets.pathOf(asset);
       const size = asset.size ?? (await stat(path)).size;
@@ -139,3 +146,10 @@ export const assetRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
+
+/** inline with the stored name, or an attachment named by the caller (?download=). */
+function disposition(download: string | undefined, filename: string | undefined): string {
+  const safe = (name: string) => name.replace(/[^\w.-]+/g, '_');
+  if (download?.trim()) return `attachment; filename="${safe(download.trim())}"`;
+  return `inline${filename ? `; filename="${safe(filename)}"` : ''}`;
+}

@@ -24,8 +24,12 @@ import { connectionRefusal } from '../lib/connection-rules.ts';
 import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
 import type { PikEdge, PikNode as PikNodeType } from '../lib/graph-types.ts';
 import { useShortcuts } from '../lib/use-shortcuts.ts';
+import { dropFiles } from '../lib/canvas-files.ts';
+import { TemplateGallery } from './TemplateGallery.tsx';
 
 export const PALETTE_MIME = 'application/x-pikflow-node';
+/** A node's width on the canvas (nodes.css .pik-node). */
+const NODE_WIDTH = 250;
 
 // Module level so React Flow never sees a new object and re-mounts nodes.
 const nodeTypes: NodeTypes = { pik: PikNode };
@@ -58,6 +62,34 @@ function ConnectionHint() {
     </ViewportPortal>
   );
 }
+
+/**
+ * Results make nodes taller (thumbnails, players): push the nodes below down so none
+ * overlaps, top to bottom so a push carries on to what is under it.
+ */
+function makeRoom() {
+  const GAP = 16;
+  const rects = useEditorStore
+    .getState()
+    .nodes.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y, w: n.measured?.width ?? NODE_WIDTH, h: n.measured?.height ?? 100 }))
+    .sort((a, b) => a.y - b.y || a.x - b.x);
+  const moved: Record<string, XYPosition> = {};
+  for (let i = 0; i < rects.length; i++) {
+    for (let j = i + 1; j < rects.length; j++) {
+      const a = rects[i];
+      const b = rects[j];
+      const side = a.x < b.x + b.w && b.x < a.x + a.w;
+      if (side && b.y >= a.y && b.y < a.y + a.h + GAP) {
+        b.y = a.y + a.h + GAP;
+        moved[b.id] = { x: b.x, y: b.y };
+      }
+    }
+    rects.sort((p, q) => p.y - q.y || p.x - q.x);
+  }
+  if (Object.keys(moved).length) useEditorStore.getState().applyPositions(moved);
+}
+
+let roomTimer: ReturnType<typeof setTimeout> | undefined;
 
 function MiniMapColor(node: PikNodeType): string {
   const def = useEditorStore.getState().catalogById.get(node.data.type);
@@ -124,6 +156,21 @@ export function Canvas() {
     });
   }, [edges, nodes, catalogById, run, problems]);
 
+  /** Brings a new node into view if it landed (partly) outside, keeping the node it links to. */
+  const followNode = useCallback(
+    (id: string, linkedTo: string) => {
+      setTimeout(() => {
+        const el = wrapper.current?.querySelector(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
+        const view = wrapper.current?.getBoundingClientRect();
+        if (!el || !view) return;
+        const r = el.getBoundingClientRect();
+        const inside = r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom;
+        if (!inside) void flow.fitView({ nodes: [{ id }, { id: linkedTo }], padding: 0.25, maxZoom: flow.getZoom(), duration: 250 });
+      }, 80);
+    },
+    [flow],
+  );
+
   const onConnectEnd = useCallback(
     (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
       if (state.isValid || !state.fromHandle) return;
@@ -155,10 +202,16 @@ export function Canvas() {
 
   const onDrop = useCallback(
     (event: DragEvent) => {
+      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      const files = [...event.dataTransfer.files];
+      if (files.length) {
+        event.preventDefault();
+        void dropFiles(files, { x: position.x - 110, y: position.y - 30 });
+        return;
+      }
       const type = event.dataTransfer.getData(PALETTE_MIME);
       if (!type) return;
       event.preventDefault();
-      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       addNode(type, { x: position.x - 110, y: position.y - 30 });
     },
     [flow, addNode],
@@ -181,8 +234,15 @@ export function Canvas() {
       className="pik-canvas"
       ref={wrapper}
       data-testid="canvas"
+      tabIndex={0}
+      role="region"
+      aria-label="Canvas: press Tab to search nodes to add"
+      onPointerDownCapture={(e) => {
+        // React Flow stops the pane from taking focus; the canvas keys need it.
+        if ((e.target as Element).classList.contains('react-flow__pane')) wrapper.current?.focus({ preventScroll: true });
+      }}
       onDragOver={(e) => {
-        if (e.dataTransfer.types.includes(PALETTE_MIME)) {
+        if (e.dataTransfer.types.includes(PALETTE_MIME) || e.dataTransfer.types.includes('Files')) {
           e.preventDefault();
           e.dataTransfer.dropEffect = 'copy';
         }
@@ -195,7 +255,14 @@ export function Canvas() {
         nodes={nodes}
         edges={shownEdges}
         nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
+        onNodesChange={(changes) => {
+          onNodesChange(changes);
+          // Only for results arriving during or after a run; a hand-made layout is the user's.
+          if (useEditorStore.getState().run && changes.some((c) => c.type === 'dimensions')) {
+            clearTimeout(roomTimer);
+            roomTimer = setTimeout(makeRoom, 120);
+          }
+        }}
         onEdgesChange={onEdgesChange}
         onConnect={connect}
         onConnectEnd={onConnectEnd}
@@ -231,8 +298,10 @@ export function Canvas() {
           <h2>Start building</h2>
           <p>
             Drag a node from the palette, or <b>double-click</b> the canvas (or press <kbd>Tab</kbd>) to search.
+            Drop a pipeline JSON or an image here, or paste nodes copied from another tab.
           </p>
           <p>Connect outputs (right) to inputs (left) of the same colour.</p>
+          <TemplateGallery />
         </div>
       )}
       {search && (
@@ -241,7 +310,13 @@ export function Canvas() {
           link={search.link}
           onClose={() => setSearch(null)}
           onPick={(type, port) => {
-            const id = addNode(type, search.flow);
+            // From a dropped link the node goes beside it: its input side at the drop point when the
+            // link came out of an output, its output side there when it came from an input.
+            const at = search.link
+              ? { x: search.link.side === 'source' ? search.flow.x + 16 : search.flow.x - NODE_WIDTH - 16, y: search.flow.y - 44 }
+              : search.flow;
+            const id = addNode(type, at);
+            if (id && search.link) followNode(id, search.link.nodeId);
             if (id && search.link && port) {
               const l = search.link;
               const link: Connection =

@@ -7,6 +7,8 @@ interface Props {
   onChange(value: string | undefined): void;
   testId: string;
   invalid?: boolean;
+  /** What the image is for: names the controls for screen readers. */
+  label?: string;
 }
 
 /** What to show for a stored value: asset ids are served by the server, URLs and data URIs as they are. */
@@ -17,7 +19,7 @@ export function imagePreviewUrl(value: string | undefined): string | undefined {
 }
 
 /** Upload (button, drop or paste) stores an asset id; a URL is kept as typed. */
-export function ImagePicker({ value, onChange, testId, invalid }: Props) {
+export function ImagePicker({ value, onChange, testId, invalid, label = 'Image' }: Props) {
   const fileInput = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [over, setOver] = useState(false);
@@ -76,8 +78,16 @@ export function ImagePicker({ value, onChange, testId, invalid }: Props) {
         onDrop={onDrop}
         onPaste={onPaste}
         onClick={() => fileInput.current?.click()}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            fileInput.current?.click();
+          }
+        }}
+        role="button"
         title="Click to upload, drop a file here, or focus and paste an image"
       >
+        <span className="pik-sr-only">{label}: </span>
         {preview && !broken ? (
           <img src={preview} alt="chosen" onError={() => setBroken(true)} data-testid={`${testId}-preview`} />
         ) : (
@@ -104,6 +114,7 @@ export function ImagePicker({ value, onChange, testId, invalid }: Props) {
       <input
         type="url"
         placeholder="…or an https:// image URL"
+        aria-label={`${label}: image URL`}
         value={urlText}
         onChange={(e) => setUrlText(e.target.value)}
         onBlur={() => {
@@ -120,6 +131,7 @@ export function ImagePicker({ value, onChange, testId, invalid }: Props) {
         type="file"
         accept="image/*"
         hidden
+        aria-label={`${label}: image file`}
         onChange={(e) => {
           void upload(e.target.files?.[0]);
           e.target.value = '';

@@ -1,3 +1,5 @@
+import { useId, useState } from 'react';
+import type { CatalogNode } from '@pikflow/catalog';
 import { useShallow } from 'zustand/react/shallow';
 import { useEditorStore } from '../store/editor-store.ts';
 import { schemaFields } from '../lib/json-schema.ts';
@@ -175,24 +177,88 @@ export function Inspector() {
       )}
       <h4>Settings</h4>
       {schemaFields(def.paramsSchema).length === 0 && <p className="pik-muted">This node has no settings.</p>}
-      <div className="pik-form" data-testid="params-form">
-        {schemaFields(def.paramsSchema).map((f) => {
-          const linkedPort = def.inputs.find((p) => p.name === f.key && links.some((e) => e.targetHandle === p.name));
-          return (
-            <ParamField
-              key={`${node.id}:${f.key}`}
-              name={f.key}
-              schema={f.schema}
-              value={node.data.params[f.key]}
-              required={f.required}
-              serverProblem={fieldProblem(f.key)}
-              linkedFrom={linkedPort ? linkedPort.label ?? linkedPort.name : undefined}
-              onChange={(v) => updateParam(node.id, f.key, v)}
-              testId={`param-${f.key}`}
-            />
-          );
-        })}
-      </div>
+      <ParamsForm
+        key={node.id}
+        def={def}
+        params={node.data.params}
+        linkedPorts={new Set(links.map((e) => e.targetHandle ?? ''))}
+        fieldProblem={fieldProblem}
+        onChange={(key, v) => updateParam(node.id, key, v)}
+      />
+    </div>
+  );
+}
+
+/** Long forms open with the fields that matter; the rest wait behind "Advanced settings". */
+const ADVANCED_AFTER = 8;
+
+/** How many controls a field shows: an object counts its sub-fields (stock search's filters). */
+function leafCount(schema: Record<string, unknown>): number {
+  const fields = schemaFields(schema);
+  return fields.length ? fields.reduce((n, f) => n + leafCount(f.schema), 0) : 1;
+}
+
+function ParamsForm({
+  def,
+  params,
+  linkedPorts,
+  fieldProblem,
+  onChange,
+}: {
+  def: CatalogNode;
+  params: Record<string, unknown>;
+  linkedPorts: Set<string>;
+  fieldProblem(field: string): string | undefined;
+  onChange(key: string, value: unknown): void;
+}) {
+  const [open, setOpen] = useState(false);
+  const groupId = useId();
+  const fields = schemaFields(def.paramsSchema);
+  // What matters is declared in the catalog: the node's summary fields and the required ones.
+  const primary = new Set([...def.summaryParams, ...fields.filter((f) => f.required).map((f) => f.key)]);
+  const split = fields.reduce((n, f) => n + leafCount(f.schema), 0) > ADVANCED_AFTER;
+  const main = split ? fields.filter((f) => primary.has(f.key)) : fields;
+  const advanced = split ? fields.filter((f) => !primary.has(f.key)) : [];
+  // A problem is never hidden.
+  const shown = open || advanced.some((f) => fieldProblem(f.key));
+  const setCount = advanced.filter((f) => params[f.key] !== undefined).length;
+  const field = (f: (typeof fields)[number]) => {
+    const linkedPort = def.inputs.find((p) => p.name === f.key && linkedPorts.has(p.name));
+    return (
+      <ParamField
+        key={f.key}
+        name={f.key}
+        schema={f.schema}
+        value={params[f.key]}
+        required={f.required}
+        serverProblem={fieldProblem(f.key)}
+        linkedFrom={linkedPort ? linkedPort.label ?? linkedPort.name : undefined}
+        onChange={(v) => onChange(f.key, v)}
+        testId={`param-${f.key}`}
+      />
+    );
+  };
+  return (
+    <div className="pik-form" data-testid="params-form">
+      {main.map(field)}
+      {advanced.length > 0 && (
+        <>
+          <button
+            type="button"
+            className="pik-advanced-toggle"
+            aria-expanded={shown}
+            aria-controls={groupId}
+            onClick={() => setOpen(!shown)}
+            data-testid="advanced-toggle"
+          >
+            <span aria-hidden>{shown ? '▾' : '▸'}</span> Advanced settings ({advanced.length}
+            {setCount ? `, ${setCount} set` : ''})
+          </button>
+          <div id={groupId} hidden={!shown} className="pik-advanced">
+            {shown && advanced.map(field)}
+          </div>
+        </>
+      )}
     </div>
   );
 }

@@ -1,7 +1,10 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { canConnect, type CatalogNode, type PortType } from '@pikflow/catalog';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { CatalogNode, PortType } from '@pikflow/catalog';
+// The port rules alone: the catalog's node definitions (and zod) stay out of the first screen.
+import { canConnect } from '@pikflow/catalog/ports';
 import { useEditorStore } from '../store/editor-store.ts';
-import { categoryColor, categoryLabel } from '../lib/catalog-display.ts';
+import { PORT_COLORS, categoryColor, categoryLabel } from '../lib/catalog-display.ts';
+import { searchNodes } from '../lib/node-search.ts';
 
 export interface PendingLink {
   nodeId: string;
@@ -15,13 +18,6 @@ interface Props {
   link?: PendingLink;
   onClose(): void;
   onPick(type: string, port?: string): void;
-}
-
-export function matchesQuery(def: CatalogNode, query: string): boolean {
-  const q = query.trim().toLowerCase();
-  if (!q) return true;
-  const hay = `${def.title} ${def.id} ${def.category} ${def.description}`.toLowerCase();
-  return q.split(/\s+/).every((word) => hay.includes(word));
 }
 
 /** The port of `def` that fits the pending link, if any. */
@@ -44,6 +40,7 @@ export function NodeSearchPopup({ screen, link, onClose, onPick }: Props) {
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
   const box = useRef<HTMLDivElement>(null);
+  const listId = useId();
 
   useEffect(() => input.current?.focus(), []);
   useEffect(() => {
@@ -56,12 +53,13 @@ export function NodeSearchPopup({ screen, link, onClose, onPick }: Props) {
 
   const results = useMemo(
     () =>
-      catalog
-        .filter((d) => matchesQuery(d, query))
+      searchNodes(catalog, query)
         .map((d) => ({ def: d, port: fittingPort(d, link, linkType) }))
         .filter((r) => !link || r.port),
     [catalog, query, link, linkType],
   );
+
+  const highlighted = results[active];
 
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'Escape') onClose();
@@ -87,27 +85,62 @@ export function NodeSearchPopup({ screen, link, onClose, onPick }: Props) {
         ref={input}
         type="text"
         value={query}
-        placeholder={link ? `Nodes that take a ${linkType ?? ''}…` : 'Search nodes…'}
+        placeholder={link ? `Nodes that take a ${linkType ?? ''}…` : 'Search nodes… (typos and shorthands like txt2img work)'}
         onChange={(e) => {
           setQuery(e.target.value);
           setActive(0);
         }}
         onKeyDown={onKey}
+        role="combobox"
+        aria-label="Search nodes to add"
+        aria-expanded="true"
+        aria-controls={listId}
+        aria-activedescendant={highlighted ? `${listId}-${highlighted.def.id}` : undefined}
         data-testid="node-search-input"
       />
+      <div className="pik-search-body">
+        <ul id={listId} role="listbox" aria-label="Matching nodes">
+          {results.length === 0 && <li className="pik-search-empty">No node matches “{query}”</li>}
+          {results.slice(0, 40).map((r, i) => (
+            <li
+              key={r.def.id}
+              id={`${listId}-${r.def.id}`}
+              role="option"
+              aria-selected={i === active}
+              className={i === active ? 'active' : ''}
+              onMouseEnter={() => setActive(i)}
+              onClick={() => onPick(r.def.id, r.port)}
+              data-testid={`node-search-item-${r.def.id}`}
+            >
+              <span className="pik-dot" style={{ background: categoryColor(r.def.category) }} />
+              <span className="pik-search-title">{r.def.title}</span>
+              <span className="pik-search-cat">{categoryLabel(r.def.category)}</span>
+            </li>
+          ))}
+        </ul>
+        {highlighted && (
+          <aside className="pik-search-detail" data-testid="node-search-detail" aria-live="polite">
+            <b>{highlighted.def.title}</b>
+            <p>{highlighted.def.description}</p>
+            <PortList title="Inputs" ports={highlighted.def.inputs} />
+            <PortList title="Outputs" ports={highlighted.def.outputs} />
+          </aside>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function PortList({ title, ports }: { title: string; ports: CatalogNode['inputs'] | CatalogNode['outputs'] }) {
+  if (!ports.length) return null;
+  return (
+    <div className="pik-search-ports">
+      <span className="pik-muted">{title}</span>
       <ul>
-        {results.length === 0 && <li className="pik-search-empty">No node matches “{query}”</li>}
-        {results.slice(0, 40).map((r, i) => (
-          <li
-            key={r.def.id}
-            className={i === active ? 'active' : ''}
-            onMouseEnter={() => setActive(i)}
-            onClick={() => onPick(r.def.id, r.port)}
-            data-testid={`node-search-item-${r.def.id}`}
-          >
-            <span className="pik-dot" style={{ background: categoryColor(r.def.category) }} />
-            <span className="pik-search-title">{r.def.title}</span>
-            <span className="pik-search-cat">{categoryLabel(r.def.category)}</span>
+        {ports.map((p) => (
+          <li key={p.name}>
+            <i style={{ background: PORT_COLORS[p.type] }} aria-hidden />
+            {p.label ?? p.name} <span className="pik-muted">{p.type}</span>
           </li>
         ))}
       </ul>

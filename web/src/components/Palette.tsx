@@ -3,7 +3,7 @@ import { useReactFlow } from '@xyflow/react';
 import type { CatalogNode } from '@pikflow/catalog';
 import { useEditorStore } from '../store/editor-store.ts';
 import { CATEGORY_ORDER, PORT_COLORS, categoryColor, categoryLabel } from '../lib/catalog-display.ts';
-import { matchesQuery } from './NodeSearchPopup.tsx';
+import { searchNodes } from '../lib/node-search.ts';
 import { PALETTE_MIME } from './Canvas.tsx';
 
 /** The first place near `start` where a new node would not cover another one. */
@@ -40,8 +40,7 @@ export function Palette() {
 
   const groups = useMemo(() => {
     const byCat = new Map<string, CatalogNode[]>();
-    for (const def of catalog) {
-      if (!matchesQuery(def, query)) continue;
+    for (const def of searchNodes(catalog, query)) {
       byCat.set(def.category, [...(byCat.get(def.category) ?? []), def]);
     }
     const order = [...CATEGORY_ORDER, ...[...byCat.keys()].filter((c) => !(CATEGORY_ORDER as string[]).includes(c))];
@@ -64,11 +63,12 @@ export function Palette() {
   };
 
   return (
-    <aside className="pik-palette" data-testid="palette">
+    <aside className="pik-palette" aria-label="Nodes" data-testid="palette">
       <div className="pik-palette-search">
         <input
           type="search"
           placeholder="Search nodes…"
+          aria-label="Search nodes"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
           data-testid="palette-search"
@@ -84,6 +84,9 @@ export function Palette() {
               <button
                 type="button"
                 className="pik-palette-group-title"
+                aria-expanded={!closed}
+                aria-controls={`palette-group-${g.category}-items`}
+                data-testid={`palette-group-toggle-${g.category}`}
                 onClick={() =>
                   setCollapsed((c) => {
                     const next = new Set(c);
@@ -93,10 +96,13 @@ export function Palette() {
                   })
                 }
               >
-                <span className="pik-caret">{closed ? '▸' : '▾'}</span>
+                <span className="pik-caret" aria-hidden>
+                  {closed ? '▸' : '▾'}
+                </span>
                 {categoryLabel(g.category)}
                 <span className="pik-count">{g.nodes.length}</span>
               </button>
+              <div id={`palette-group-${g.category}-items`} hidden={closed}>
               {!closed &&
                 g.nodes.map((def) => (
                   <div
@@ -108,7 +114,13 @@ export function Palette() {
                     title={`${def.description}\n\nDrag onto the canvas, or click to add.`}
                     onDragStart={(e) => onDragStart(e, def.id)}
                     onClick={() => addAtCenter(def.id)}
-                    onKeyDown={(e) => e.key === 'Enter' && addAtCenter(def.id)}
+                    onKeyDown={(e) => {
+                      // Enter and Space like a button; Ctrl+Enter is Run, not "add this node".
+                      if ((e.key === 'Enter' || e.key === ' ') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+                        e.preventDefault();
+                        addAtCenter(def.id);
+                      }
+                    }}
                     data-testid={`palette-item-${def.id}`}
                   >
                     <span className="pik-palette-accent" style={{ background: categoryColor(def.category) }} />
@@ -126,6 +138,7 @@ export function Palette() {
                     </span>
                   </div>
                 ))}
+              </div>
             </section>
           );
         })}

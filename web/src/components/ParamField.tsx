@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { controlSchema, fieldKind, humanize, schemaFields, valueProblem, type JsonSchema } from '../lib/json-schema.ts';
+import { useEffect, useId, useState } from 'react';
+import { controlSchema, fieldKind, humanize, schemaFields, usefulHelp, valueProblem, type JsonSchema } from '../lib/json-schema.ts';
 import { ImagePicker } from './ImagePicker.tsx';
 
 interface Props {
@@ -19,7 +19,16 @@ function sameValue(a: unknown, b: unknown) {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function NumberControl({ schema, value, onChange, testId, range }: { schema: JsonSchema; value: unknown; onChange(v: unknown): void; testId: string; range: boolean }) {
+interface ControlIds {
+  /** The main control's id (the label points at it). */
+  id: string;
+  labelId: string;
+  /** The field's label text. */
+  label: string;
+  describedBy?: string;
+}
+
+function NumberControl({ schema, value, onChange, testId, range, ids }: { schema: JsonSchema; value: unknown; onChange(v: unknown): void; testId: string; range: boolean; ids: ControlIds }) {
   const s = controlSchema(schema);
   const integer = s.type === 'integer';
   const shown = value === undefined || value === null || value === '' ? schema.default : value;
@@ -29,27 +38,36 @@ function NumberControl({ schema, value, onChange, testId, range }: { schema: Jso
     setText((t) => (Number(t) === numeric && t !== '' ? t : numeric === undefined || Number.isNaN(numeric) ? '' : String(numeric)));
   }, [numeric]);
   const step = s.multipleOf ?? (integer ? 1 : s.maximum !== undefined && s.minimum !== undefined && s.maximum - s.minimum <= 2 ? 0.01 : 0.1);
+  // No value and no default: the slider must not pretend the minimum was chosen.
+  const unset = numeric === undefined || Number.isNaN(numeric);
   return (
     <div className="pik-number-row">
       {range && (
         <input
           type="range"
+          className={unset ? 'pik-unset' : undefined}
+          data-unset={unset ? 'true' : undefined}
+          aria-valuetext={unset ? 'not set' : undefined}
           min={s.minimum}
           max={s.maximum}
           step={step}
           value={numeric ?? s.minimum ?? 0}
           onChange={(e) => onChange(Number(e.target.value))}
+          aria-label={`${ids.label} (slider)`}
+          aria-describedby={ids.describedBy}
           data-testid={`${testId}-slider`}
         />
       )}
       <input
         type="number"
         className="pik-number-box"
+        id={ids.id}
+        aria-describedby={ids.describedBy}
         min={s.minimum}
         max={s.maximum}
         step={step}
         value={text}
-        placeholder={schema.default !== undefined ? String(schema.default) : ''}
+        placeholder={schema.default !== undefined ? String(schema.default) : 'not set'}
         onChange={(e) => {
           setText(e.target.value);
           if (e.target.value.trim() === '') onChange(undefined);
@@ -71,6 +89,15 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
   const hasDefault = schema.default !== undefined;
   const changed = value !== undefined && hasDefault && !sameValue(value, schema.default);
   const label = s.title ?? humanize(name);
+  const help = usefulHelp(label, s.description);
+  const uid = useId();
+  const ids: ControlIds = {
+    id: `${uid}-control`,
+    labelId: `${uid}-label`,
+    label,
+    describedBy: [help ? `${uid}-help` : '', problem ? `${uid}-error` : ''].filter(Boolean).join(' ') || undefined,
+  };
+  const a11y = { id: ids.id, 'aria-describedby': ids.describedBy, 'aria-invalid': problem ? true : undefined };
 
   let control: React.ReactNode;
   if (linkedFrom) {
@@ -84,12 +111,14 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
             onChange={onChange}
             testId={testId}
             invalid={!!problem}
+            label={label}
           />
         );
         break;
       case 'textarea':
         control = (
           <textarea
+            {...a11y}
             rows={5}
             value={typeof value === 'string' ? value : ''}
             placeholder={hasDefault ? String(schema.default) : s.description ?? ''}
@@ -101,6 +130,7 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
       case 'text':
         control = (
           <input
+            {...a11y}
             type="text"
             value={typeof value === 'string' ? value : ''}
             placeholder={hasDefault ? String(schema.default) : ''}
@@ -114,6 +144,7 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
         const current = value ?? schema.default;
         control = (
           <select
+            {...a11y}
             value={current === undefined ? '' : JSON.stringify(current)}
             onChange={(e) => onChange(e.target.value === '' ? undefined : JSON.parse(e.target.value))}
             data-testid={`${testId}-input`}
@@ -133,7 +164,7 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
         const on = (value ?? schema.default ?? false) === true;
         control = (
           <label className="pik-switch">
-            <input type="checkbox" checked={on} onChange={(e) => onChange(e.target.checked)} data-testid={`${testId}-input`} />
+            <input type="checkbox" {...a11y} checked={on} onChange={(e) => onChange(e.target.checked)} data-testid={`${testId}-input`} />
             <span className="pik-switch-track" />
             <span className="pik-muted">{value === undefined ? (hasDefault ? `default: ${on ? 'on' : 'off'}` : 'not set') : on ? 'on' : 'off'}</span>
           </label>
@@ -142,7 +173,7 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
       }
       case 'range':
       case 'number':
-        control = <NumberControl schema={schema} value={value} onChange={onChange} testId={testId} range={kind === 'range'} />;
+        control = <NumberControl schema={schema} value={value} onChange={onChange} testId={testId} range={kind === 'range'} ids={ids} />;
         break;
       case 'object': {
         const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
@@ -171,6 +202,7 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
       case 'string-list':
         control = (
           <textarea
+            {...a11y}
             rows={3}
             value={Array.isArray(value) ? value.join('\n') : ''}
             placeholder="One per line"
@@ -221,13 +253,13 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
         break;
       }
       default:
-        control = <JsonControl value={value} onChange={onChange} testId={testId} />;
+        control = <JsonControl value={value} onChange={onChange} testId={testId} a11y={a11y} />;
     }
 
   return (
     <div className={`pik-field${problem ? ' invalid' : ''}`} data-testid={testId} data-invalid={problem ? 'true' : undefined}>
       <div className="pik-field-head">
-        <label className="pik-field-label">
+        <label className="pik-field-label" id={ids.labelId} htmlFor={ids.id}>
           {label}
           {required && <span className="pik-required">*</span>}
         </label>
@@ -244,9 +276,14 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
         )}
       </div>
       {control}
-      {s.description && <div className="pik-field-help">{s.description}</div>}
+      {counter(kind, value, s.maxLength, testId)}
+      {help && (
+        <div className="pik-field-help" id={`${uid}-help`}>
+          {help}
+        </div>
+      )}
       {problem && (
-        <div className="pik-field-error" data-testid={`${testId}-error`}>
+        <div className="pik-field-error" id={`${uid}-error`} data-testid={`${testId}-error`}>
           {problem}
         </div>
       )}
@@ -254,12 +291,24 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
   );
 }
 
-function JsonControl({ value, onChange, testId }: { value: unknown; onChange(v: unknown): void; testId: string }) {
+/** Prompts count their characters, against the documented limit when there is one. */
+function counter(kind: string, value: unknown, max: number | undefined, testId: string) {
+  if (kind !== 'textarea' && !(kind === 'text' && max !== undefined)) return null;
+  const length = typeof value === 'string' ? value.length : 0;
+  return (
+    <div className={`pik-char-count${max !== undefined && length > max ? ' over' : ''}`} data-testid={`${testId}-count`}>
+      {max === undefined ? `${length} character${length === 1 ? '' : 's'}` : `${length} / ${max}`}
+    </div>
+  );
+}
+
+function JsonControl({ value, onChange, testId, a11y }: { value: unknown; onChange(v: unknown): void; testId: string; a11y: Record<string, unknown> }) {
   const [text, setText] = useState(value === undefined ? '' : JSON.stringify(value, null, 2));
   const [bad, setBad] = useState<string | null>(null);
   return (
     <>
       <textarea
+        {...a11y}
         rows={4}
         className="pik-mono"
         value={text}

@@ -7,7 +7,8 @@ import { useUiStore } from '../store/ui-store.ts';
 import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
 import { humanize, summarize } from '../lib/json-schema.ts';
 import { onNodeText } from '../lib/problem-text.ts';
-import { firstImage, formatDuration } from '../lib/run-values.ts';
+import { downloadName, firstImage, firstMedia, formatDuration } from '../lib/run-values.ts';
+import { Media } from './Media.tsx';
 
 const STATUS_TEXT: Record<string, string> = {
   pending: 'waiting',
@@ -67,6 +68,8 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
   const live = useEditorStore((s) => s.run?.nodes[id]);
   const linkedInputs = useEditorStore((s) => s.edges).filter((e) => e.target === id);
   const openLightbox = useUiStore((s) => s.openLightbox);
+  const runId = useEditorStore((s) => s.run?.runId ?? '');
+  const pipelineName = useEditorStore((s) => s.pipeline.name);
 
   if (!def) {
     return (
@@ -81,7 +84,7 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
 
   const linked = new Set(linkedInputs.map((e) => e.targetHandle ?? ''));
   const allProblems = problems.map((p) => ({ field: p.field, message: onNodeText(p.message) }));
-  const thumb = live?.status === 'succeeded' ? firstImage(live.outputs) : undefined;
+  const thumb = live?.status === 'succeeded' ? firstMedia(live.outputs) : undefined;
   const accent = categoryColor(def.category);
   const classes = ['pik-node'];
   if (selected) classes.push('selected');
@@ -90,7 +93,7 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
 
   return (
     <div className={classes.join(' ')} data-testid={`node-${id}`} data-node-type={data.type}>
-      <div className="pik-node-header" style={{ borderTopColor: accent }}>
+      <div className={`pik-node-header${live ? ' pik-has-status' : ''}`} style={{ borderTopColor: accent }}>
         <span className="pik-node-dot" style={{ background: accent }} />
         <span className="pik-node-title" title={def.description}>
           {data.label || def.title}
@@ -143,11 +146,25 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
           {live.error.message}
         </div>
       )}
-      {thumb && (
+      {thumb && thumb.kind === 'video' && (
+        <div className="pik-node-thumb pik-node-video nodrag nowheel">
+          <Media item={thumb} alt={`${data.label || def.title} result`} testId={`node-video-${id}`} />
+        </div>
+      )}
+      {thumb && thumb.kind === 'image' && (
         <button
           type="button"
           className="pik-node-thumb nodrag"
-          onClick={() => openLightbox({ url: thumb.url, name: `${id}-${thumb.name}` })}
+          onClick={() => {
+            const before = firstImage(live?.inputs);
+            openLightbox({
+              url: thumb.url,
+              name: `${data.label || def.title} · ${thumb.name}`,
+              kind: 'image',
+              download: downloadName(pipelineName, id, runId, thumb.mime),
+              before: before && before.url !== thumb.url ? before : undefined,
+            });
+          }}
           title="Open full size"
         >
           <img src={thumb.url} alt={`${def.title} result`} data-testid={`node-thumb-${id}`} />

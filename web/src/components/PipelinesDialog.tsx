@@ -5,6 +5,7 @@ import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
 import { createFromTemplate, deletePipeline, newBlankPipeline, openPipeline } from '../lib/pipeline-actions.ts';
 import { formatTime } from '../lib/run-values.ts';
+import { Modal } from './Modal.tsx';
 
 function confirmLeave(): boolean {
   return !useEditorStore.getState().isDirty() || window.confirm('Discard the unsaved changes of the open pipeline?');
@@ -23,85 +24,71 @@ export function PipelinesDialog() {
     api.templates().then(setTemplates, () => setTemplates([]));
   }, [reload]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
-
   return (
-    <div className="pik-modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div className="pik-modal pik-modal-wide" role="dialog" aria-label="Pipelines" data-testid="pipelines-dialog">
-        <header>
-          <h2>Pipelines</h2>
-          <button type="button" className="pik-icon-button" onClick={close} aria-label="Close">
-            ×
+    <Modal title="Pipelines" onClose={close} wide testId="pipelines-dialog">
+      <div className="pik-modal-body pik-two-cols">
+        <section>
+          <h4>Start new</h4>
+          <button
+            type="button"
+            className="pik-card"
+            onClick={() => confirmLeave() && newBlankPipeline()}
+            data-testid="new-blank"
+          >
+            <b>Blank pipeline</b>
+            <span className="pik-muted">An empty canvas</span>
           </button>
-        </header>
-        <div className="pik-modal-body pik-two-cols">
-          <section>
-            <h4>Start new</h4>
+          {templates.map((t) => (
             <button
               type="button"
+              key={t.id}
               className="pik-card"
-              onClick={() => confirmLeave() && newBlankPipeline()}
-              data-testid="new-blank"
+              onClick={() => confirmLeave() && void createFromTemplate(t.id)}
+              data-testid={`template-${t.id}`}
             >
-              <b>Blank pipeline</b>
-              <span className="pik-muted">An empty canvas</span>
+              <b>{t.name}</b>
+              <span className="pik-muted">{t.description}</span>
+              <span className="pik-muted">{t.document.nodes.length} nodes</span>
             </button>
-            {templates.map((t) => (
-              <button
-                type="button"
-                key={t.id}
-                className="pik-card"
-                onClick={() => confirmLeave() && void createFromTemplate(t.id)}
-                data-testid={`template-${t.id}`}
-              >
-                <b>{t.name}</b>
-                <span className="pik-muted">{t.description}</span>
-                <span className="pik-muted">{t.document.nodes.length} nodes</span>
-              </button>
+          ))}
+        </section>
+        <section>
+          <h4>Saved pipelines</h4>
+          {error && <p className="pik-field-error">{error}</p>}
+          {pipelines === null && !error && <p className="pik-muted">Loading…</p>}
+          {pipelines?.length === 0 && <p className="pik-muted">Nothing saved yet.</p>}
+          <ul className="pik-pipeline-list" data-testid="pipeline-list">
+            {pipelines?.map((p) => (
+              <li key={p.id} className={p.id === currentId ? 'current' : ''}>
+                <button
+                  type="button"
+                  className="pik-pipeline-open"
+                  onClick={() => confirmLeave() && void openPipeline(p.id)}
+                  data-testid={`pipeline-item-${p.id}`}
+                >
+                  <b>{p.name}</b>
+                  <span className="pik-muted">
+                    v{p.latestVersion} · {formatTime(p.updatedAt)}
+                  </span>
+                </button>
+                <button
+                  type="button"
+                  className="pik-small"
+                  title="Delete this pipeline"
+                  onClick={async () => {
+                    if (!window.confirm(`Delete “${p.name}” and its versions?`)) return;
+                    await deletePipeline(p.id);
+                    setReload((r) => r + 1);
+                  }}
+                  data-testid={`pipeline-delete-${p.id}`}
+                >
+                  Delete
+                </button>
+              </li>
             ))}
-          </section>
-          <section>
-            <h4>Saved pipelines</h4>
-            {error && <p className="pik-field-error">{error}</p>}
-            {pipelines === null && !error && <p className="pik-muted">Loading…</p>}
-            {pipelines?.length === 0 && <p className="pik-muted">Nothing saved yet.</p>}
-            <ul className="pik-pipeline-list" data-testid="pipeline-list">
-              {pipelines?.map((p) => (
-                <li key={p.id} className={p.id === currentId ? 'current' : ''}>
-                  <button
-                    type="button"
-                    className="pik-pipeline-open"
-                    onClick={() => confirmLeave() && void openPipeline(p.id)}
-                    data-testid={`pipeline-item-${p.id}`}
-                  >
-                    <b>{p.name}</b>
-                    <span className="pik-muted">
-                      v{p.latestVersion} · {formatTime(p.updatedAt)}
-                    </span>
-                  </button>
-                  <button
-                    type="button"
-                    className="pik-small"
-                    title="Delete this pipeline"
-                    onClick={async () => {
-                      if (!window.confirm(`Delete “${p.name}” and its versions?`)) return;
-                      await deletePipeline(p.id);
-                      setReload((r) => r + 1);
-                    }}
-                    data-testid={`pipeline-delete-${p.id}`}
-                  >
-                    Delete
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </section>
-        </div>
+          </ul>
+        </section>
       </div>
-    </div>
+    </Modal>
   );
 }

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
-import { startRun } from '../lib/pipeline-actions.ts';
+import { DEFAULT_NAME, startRun } from '../lib/pipeline-actions.ts';
 import { ImagePicker } from './ImagePicker.tsx';
+import { Modal } from './Modal.tsx';
 import type { CacheMode } from '@pikflow/pipeline';
 
 interface ExposedInput {
@@ -36,24 +37,27 @@ export function RunDialog() {
   const inputs = useExposedInputs();
   const dirty = useEditorStore((s) => s.isDirty());
   const saved = useEditorStore((s) => !!s.pipeline.id);
+  // A first run saves the pipeline: it gets a real name instead of leaving an "Untitled pipeline" behind.
+  const needsName = useEditorStore((s) => !s.pipeline.id && s.pipeline.name.trim() === DEFAULT_NAME);
+  const [name, setName] = useState('');
   const [values, setValues] = useState<Record<string, string | undefined>>({});
   const [busy, setBusy] = useState(false);
   const [cache, setCache] = useState<CacheMode>('use');
 
-  const missing = inputs.filter((i) => !values[i.name] && !i.fallback);
+  const missing = inputs.filter((i) => !values[i.name] && !i.fallback).map((i) => i.name);
+  if (needsName && !name.trim()) missing.unshift('a pipeline name');
   const submit = async () => {
     if (busy) return;
     setBusy(true);
     const payload: Record<string, unknown> = {};
     for (const i of inputs) if (values[i.name]) payload[i.name] = values[i.name];
-    const ok = await startRun(payload, cache === 'use' ? {} : { cache });
+    const ok = await startRun(payload, { ...(needsName ? { name } : {}), ...(cache === 'use' ? {} : { cache: { cache } }) });
     setBusy(false);
     if (ok) close();
   };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') close();
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
         e.preventDefault();
         void submit();
@@ -64,57 +68,14 @@ export function RunDialog() {
   });
 
   return (
-    <div className="pik-modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div className="pik-modal" role="dialog" aria-label="Run pipeline" data-testid="run-dialog">
-        <header>
-          <h2>Run pipeline</h2>
-          <button type="button" className="pik-icon-button" onClick={close} aria-label="Close">
-            ×
-          </button>
-        </header>
-        <div className="pik-modal-body">
-          {(dirty || !saved) && (
-            <p className="pik-note">Unsaved changes are saved as a new version before the run starts.</p>
-          )}
-          {inputs.length === 0 && <p className="pik-muted">This pipeline takes no inputs.</p>}
-          {inputs.map((i) => (
-            <div className="pik-field" key={i.nodeId}>
-              <div className="pik-field-head">
-                <label className="pik-field-label">{i.name}</label>
-                <span className="pik-field-key">{i.kind}</span>
-                {i.fallback && <span className="pik-field-default">has a default</span>}
-              </div>
-              {i.kind === 'image' ? (
-                <ImagePicker
-                  value={values[i.name] ?? i.fallback}
-                  onChange={(v) => setValues((s) => ({ ...s, [i.name]: v }))}
-                  testId={`run-input-${i.name}`}
-                />
-              ) : (
-                <textarea
-                  rows={4}
-                  value={values[i.name] ?? ''}
-                  placeholder={i.fallback ?? ''}
-                  onChange={(e) => setValues((s) => ({ ...s, [i.name]: e.target.value || undefined }))}
-                  data-testid={`run-input-${i.name}-input`}
-                />
-              )}
-            </div>
-          ))}
-          <div className="pik-field">
-            <div className="pik-field-head">
-              <label className="pik-field-label" htmlFor="run-cache">Result cache</label>
-            </div>
-            <select id="run-cache" value={cache} onChange={(e) => setCache(e.target.value as CacheMode)} data-testid="run-cache">
-              <option value="use">Reuse unchanged nodes (no new requests for them)</option>
-              <option value="refresh">Run every node again and update the cache</option>
-              <option value="off">Run every node, leave the cache alone</option>
-            </select>
-          </div>
-        </div>
-        <footer>
+    <Modal
+      title="Run pipeline"
+      onClose={close}
+      testId="run-dialog"
+      footer={
+        <>
           {missing.length > 0 && (
-            <span className="pik-muted">Needs: {missing.map((m) => m.name).join(', ')}</span>
+            <span className="pik-muted" data-testid="run-missing">Needs: {missing.join(', ')}</span>
           )}
           <button type="button" onClick={close}>
             Cancel
@@ -128,8 +89,71 @@ export function RunDialog() {
           >
             {busy ? 'Starting…' : 'Run ▶'}
           </button>
-        </footer>
+        </>
+      }
+    >
+      <div className="pik-modal-body">
+        {(dirty || !saved) && (
+          <p className="pik-note">Unsaved changes are saved as a new version before the run starts.</p>
+        )}
+        {needsName && (
+          <div className="pik-field">
+            <label className="pik-field-label" htmlFor="run-pipeline-name">
+              Pipeline name
+            </label>
+            <input
+              id="run-pipeline-name"
+              type="text"
+              value={name}
+              placeholder="e.g. Restore my photo"
+              onChange={(e) => setName(e.target.value)}
+              data-testid="run-pipeline-name"
+            />
+            <p className="pik-muted">The pipeline is saved under this name before its first run.</p>
+          </div>
+        )}
+        {inputs.length === 0 && <p className="pik-muted">This pipeline takes no inputs.</p>}
+        {inputs.map((i) => (
+          <div className="pik-field" key={i.nodeId}>
+            <div className="pik-field-head">
+              <label className="pik-field-label" htmlFor={`run-input-${i.nodeId}`}>
+                {i.name}
+              </label>
+              <span className="pik-field-key">{i.kind}</span>
+              {i.fallback && <span className="pik-field-default">has a default</span>}
+            </div>
+            {i.kind === 'image' ? (
+              <ImagePicker
+                value={values[i.name] ?? i.fallback}
+                onChange={(v) => setValues((s) => ({ ...s, [i.name]: v }))}
+                testId={`run-input-${i.name}`}
+                label={i.name}
+              />
+            ) : (
+              <textarea
+                id={`run-input-${i.nodeId}`}
+                rows={4}
+                value={values[i.name] ?? ''}
+                placeholder={i.fallback ?? ''}
+                onChange={(e) => setValues((s) => ({ ...s, [i.name]: e.target.value || undefined }))}
+                data-testid={`run-input-${i.name}-input`}
+              />
+            )}
+          </div>
+        ))}
+        <div className="pik-field">
+          <div className="pik-field-head">
+            <label className="pik-field-label" htmlFor="run-cache">
+              Result cache
+            </label>
+          </div>
+          <select id="run-cache" value={cache} onChange={(e) => setCache(e.target.value as CacheMode)} data-testid="run-cache">
+            <option value="use">Reuse unchanged nodes (no new requests for them)</option>
+            <option value="refresh">Run every node again and update the cache</option>
+            <option value="off">Run every node, leave the cache alone</option>
+          </select>
+        </div>
       </div>
-    </div>
+    </Modal>
   );
 }

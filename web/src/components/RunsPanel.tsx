@@ -1,10 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { RunView } from '@pikflow/pipeline';
 import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
 import { api } from '../lib/api-client.ts';
-import { cancelRun, followRun, retryRun } from '../lib/pipeline-actions.ts';
-import { formatDuration, formatTime, imagesIn, isAssetRef } from '../lib/run-values.ts';
+import { cancelRun, openRun, retryRun } from '../lib/pipeline-actions.ts';
+import { downloadHref, formatDuration, formatTime, isAssetRef, isVideo } from '../lib/run-values.ts';
+import { runResults, type ResultItem } from '../lib/run-results.ts';
+import { Media } from './Media.tsx';
 import { nodeTitle } from '../lib/connection-rules.ts';
 
 function ValueView({ value }: { value: unknown }) {
@@ -14,8 +16,11 @@ function ValueView({ value }: { value: unknown }) {
     return (
       <span className="pik-value-asset">
         {isImage && (
-          <img src={value.url} alt="" onClick={() => openLightbox({ url: value.url, name: value.assetId })} />
+          <button type="button" className="pik-media-open" onClick={() => openLightbox({ url: value.url, name: value.assetId })} aria-label="Open full size">
+            <img src={value.url} alt="" />
+          </button>
         )}
+        {isVideo(value) && <Media item={{ url: value.url, kind: 'video' }} alt="video" />}
         <a href={value.url} target="_blank" rel="noreferrer">
           {value.mime ?? 'file'}
           {value.width && value.height ? ` ${value.width}×${value.height}` : ''}
@@ -45,11 +50,11 @@ function ValueView({ value }: { value: unknown }) {
   return <pre className="pik-mono pik-value-json">{JSON.stringify(value, null, 2)}</pre>;
 }
 
-function ValueTable({ title, values }: { title: string; values?: Record<string, unknown> }) {
+function ValueTable({ title, values, testId }: { title: string; values?: Record<string, unknown>; testId?: string }) {
   const entries = Object.entries(values ?? {});
   if (!entries.length) return null;
   return (
-    <div className="pik-value-table">
+    <div className="pik-value-table" data-testid={testId}>
       <div className="pik-value-title">{title}</div>
       {entries.map(([k, v]) => (
         <div className="pik-value-row" key={k}>
@@ -61,20 +66,79 @@ function ValueTable({ title, values }: { title: string; values?: Record<string, 
   );
 }
 
+function ResultFigure({ item, testId }: { item: ResultItem; testId: string }) {
+  const openLightbox = useUiStore((s) => s.openLightbox);
+  return (
+    <figure data-testid={`${testId}-item`} data-node-id={item.nodeId}>
+      <Media
+        item={item}
+        alt={item.title}
+        testId={item.kind === 'video' ? 'gallery-video' : 'gallery-image'}
+        onOpen={() =>
+          openLightbox({ url: item.url, name: item.title, kind: item.kind, download: item.download, before: item.before })
+        }
+      />
+      <figcaption>
+        <span className="pik-ellipsis" title={item.title}>
+          {item.title}
+        </span>
+        {item.width && item.height ? <span className="pik-muted">{item.width}×{item.height}</span> : null}
+        <a href={downloadHref(item.url, item.download)} download={item.download} title={`Download ${item.download}`} aria-label={`Download ${item.title}`} data-testid="gallery-download">
+          ⤓
+        </a>
+      </figcaption>
+    </figure>
+  );
+}
+
+/** A value in a few words: text by its start and length, files by their size. */
+function briefly(value: unknown): string {
+  if (isAssetRef(value)) return `${value.mime ?? 'file'}${value.width && value.height ? ` ${value.width}×${value.height}` : ''}${value.size ? `, ${Math.round(value.size / 1024)} KB` : ''}`;
+  if (Array.isArray(value)) return value.length && value.every(isAssetRef) ? `${value.length} file${value.length === 1 ? '' : 's'}: ${value.map(briefly).join('; ')}` : JSON.stringify(value).slice(0, 120);
+  if (typeof value === 'string') {
+    if (value.startsWith('data:')) return `inline ${value.slice(5, value.indexOf(';'))} (${Math.round(value.length / 1365)} KB)`;
+    return value.length > 80 ? `“${value.slice(0, 80)}…” (${value.length} characters)` : `“${value}”`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * When Freepik says FAILED without a reason, the next best thing is what it was given:
+ * the settings and inputs of this node, summarised, to compare with the documented limits.
+ */
+function WhatWasSent({ settings, inputs, nodeId, reasonless }: { settings?: Record<string, unknown>; inputs?: Record<string, unknown>; nodeId: string; reasonless: boolean }) {
+  const rows = [...Object.entries(settings ?? {}), ...Object.entries(inputs ?? {})];
+  if (!rows.length) return null;
+  return (
+    <div className="pik-value-table" data-testid={`run-node-sent-${nodeId}`}>
+      <div className="pik-value-title">{reasonless ? 'Freepik gave no reason — this is what was sent' : 'What was sent'}</div>
+      <ul className="pik-sent-list">
+        {rows.map(([k, v]) => (
+          <li key={k}>
+            <span className="pik-value-key">{k}</span> {briefly(v)}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 function CurrentRun() {
   const run = useEditorStore((s) => s.run);
   const nodes = useEditorStore((s) => s.nodes);
+  const edges = useEditorStore((s) => s.edges);
+  const pipelineName = useEditorStore((s) => s.pipeline.name);
   const catalogById = useEditorStore((s) => s.catalogById);
   const selectOnly = useEditorStore((s) => s.selectOnly);
-  const openLightbox = useUiStore((s) => s.openLightbox);
-  const [open, setOpen] = useState<string | null>(null);
-  if (!run) return null;
-  const gallery = [
-    ...imagesIn(run.outputs),
-    ...Object.entries(run.nodes)
-      .filter(([id]) => nodes.find((n) => n.id === id)?.data.type !== 'output')
-      .flatMap(([id, n]) => imagesIn(n.outputs, id)),
-  ].filter((img, i, all) => all.findIndex((o) => o.url === img.url) === i);
+  // A failed node's row opens by itself: the reason is what the user came for.
+  const [chosen, setOpen] = useState<string | null | undefined>(undefined);
+  const failedId = run ? Object.keys(run.nodes).find((id) => run.nodes[id].status === 'failed') : undefined;
+  const open = chosen === undefined ? (failedId ?? null) : chosen;
+  const results = useMemo(
+    () => (run ? runResults(run, nodes, edges, catalogById, pipelineName) : undefined),
+    [run, nodes, edges, catalogById, pipelineName],
+  );
+  if (!run || !results) return null;
   const took = run.finishedAt && run.createdAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.createdAt)) : '';
   const order = nodes.map((n) => n.id).filter((id) => run.nodes[id]);
   const extra = Object.keys(run.nodes).filter((id) => !order.includes(id));
@@ -89,7 +153,7 @@ function CurrentRun() {
           {run.runId.slice(0, 12)}
         </span>
         {took && <span className="pik-muted">{took}</span>}
-        {run.pipelineVersion ? <span className="pik-muted">v{run.pipelineVersion}</span> : null}
+        {run.pipelineVersion ? <span className="pik-muted" data-testid="run-version">v{run.pipelineVersion}</span> : null}
         {run.live && (
           <button type="button" className="pik-small" onClick={() => void cancelRun(run.runId)}>
             Cancel
@@ -108,26 +172,35 @@ function CurrentRun() {
         </div>
       )}
       {run.error && <div className="pik-field-error">{run.error.message}</div>}
-      {gallery.length > 0 && (
-        <div className="pik-gallery" data-testid="outputs-gallery">
-          {gallery.map((img) => (
-            <figure key={img.url}>
-              <img
-                src={img.url}
-                alt={img.name}
-                onClick={() => openLightbox({ url: img.url, name: img.name })}
-                data-testid="gallery-image"
-              />
-              <figcaption>
-                <span className="pik-ellipsis">{img.name}</span>
-                {img.width && img.height ? <span className="pik-muted">{img.width}×{img.height}</span> : null}
-                <a href={img.url} download={`${img.name.replace(/[^\w.-]+/g, '_')}`} title="Download">
-                  ⤓
-                </a>
-              </figcaption>
-            </figure>
+      {(results.outputs.length > 0 || results.values.length > 0) && (
+        <>
+          <h4>Outputs</h4>
+          {results.outputs.length > 0 && (
+            <div className="pik-gallery" data-testid="outputs-gallery">
+              {results.outputs.map((item) => (
+                <ResultFigure key={item.key} item={item} testId="outputs-gallery" />
+              ))}
+            </div>
+          )}
+          {results.values.map((v) => (
+            <div className="pik-value-row" key={v.key} data-testid={`run-output-${v.nodeId}`}>
+              <span className="pik-value-key" title={v.title}>
+                {v.title}
+              </span>
+              <ValueView value={v.value} />
+            </div>
           ))}
-        </div>
+        </>
+      )}
+      {results.intermediates.length > 0 && (
+        <>
+          <h4>Steps</h4>
+          <div className="pik-gallery" data-testid="intermediates-gallery">
+            {results.intermediates.map((item) => (
+              <ResultFigure key={item.key} item={item} testId="intermediates-gallery" />
+            ))}
+          </div>
+        </>
       )}
       <div className="pik-run-nodes">
         {[...order, ...extra].map((id) => {
@@ -139,6 +212,7 @@ function CurrentRun() {
               <button
                 type="button"
                 className="pik-run-node-head"
+                aria-expanded={open === id}
                 onClick={() => {
                   setOpen(open === id ? null : id);
                   if (node) selectOnly(id);
@@ -163,7 +237,9 @@ function CurrentRun() {
                       {n.pollCount ? ` · ${n.pollCount} status checks` : ''}
                     </div>
                   )}
-                  {n.error && <div className="pik-field-error">{n.error.message}</div>}
+                  {n.error && <div className="pik-field-error pik-error-body" data-testid={`run-node-error-${id}`}>{n.error.message}</div>}
+                  {n.status === 'failed' && <WhatWasSent settings={run.params?.[id]} inputs={n.inputs} nodeId={id} reasonless={/no reason given/i.test(n.error?.message ?? '')} />}
+                  <ValueTable title="Settings" values={run.params?.[id]} testId={`run-node-settings-${id}`} />
                   <ValueTable title="Inputs" values={n.inputs} />
                   <ValueTable title="Outputs" values={n.outputs} />
                 </div>
@@ -200,7 +276,7 @@ export function RunsPanel() {
 
   return (
     <div className="pik-inspector-body" data-testid="runs-panel">
-      <CurrentRun />
+      <CurrentRun key={run?.runId} />
       <h4>Run history</h4>
       {!pipelineId && <p className="pik-muted">Save the pipeline to run it and keep its history.</p>}
       {error && <p className="pik-field-error">{error}</p>}
@@ -211,7 +287,7 @@ export function RunsPanel() {
             <button
               type="button"
               className={run?.runId === r.id ? 'active' : ''}
-              onClick={() => void followRun(r.id)}
+              onClick={() => void openRun(r)}
               data-testid={`run-history-item-${r.id}`}
             >
               <span className={`pik-status pik-status-${r.status}`}>{r.status}</span>

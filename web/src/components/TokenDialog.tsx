@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { setApiToken } from '../lib/api-client.ts';
 import { useUiStore } from '../store/ui-store.ts';
+import { Modal } from './Modal.tsx';
 
 /** Asked when the server answers 401: the editor is used from another machine. */
 export function TokenDialog() {
@@ -11,35 +12,35 @@ export function TokenDialog() {
     window.location.reload();
   };
   return (
-    <div className="pik-modal-backdrop">
-      <div className="pik-modal" role="dialog" aria-label="API token" data-testid="token-dialog">
-        <header>
-          <h2>This server needs an API token</h2>
-        </header>
-        <div className="pik-modal-body">
-          <p className="pik-muted">
-            From another machine the Pikflow API asks for the token set in <code>PIKFLOW_API_TOKEN</code> on the
-            server. It is kept in this browser tab only.
-          </p>
-          <input
-            type="text"
-            autoFocus
-            value={token}
-            placeholder="Bearer token"
-            onChange={(e) => setToken(e.target.value)}
-            onKeyDown={(e) => e.key === 'Enter' && save()}
-            data-testid="token-input"
-          />
-        </div>
-        <footer>
+    <Modal
+      title="This server needs an API token"
+      testId="token-dialog"
+      footer={
+        <>
           <button type="button" onClick={() => useUiStore.getState().openDialog(null)}>
             Not now
           </button>
           <button type="button" className="pik-primary" onClick={save}>
             Use this token
           </button>
-        </footer>
+        </>
+      }
+    >
+      <div className="pik-modal-body">
+        <p className="pik-muted">
+          From another machine the Pikflow API asks for the token set in <code>PIKFLOW_API_TOKEN</code> on the
+          server. It is kept in this browser tab only.
+        </p>
+        <input
+          type="text"
+          aria-label="API token"
+          value={token}
+          placeholder="Bearer token"
+          onChange={(e) => setToken(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && save()}
+          data-testid="token-input"
+        />
       </div>
-    </div>
+    </Modal>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useEditorStore } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
-import { exportPipeline, importPipeline, renamePipeline, savePipeline } from '../lib/pipeline-actions.ts';
+import { exportPipeline, importPipeline, renamePipeline, runBlocker, savePipeline } from '../lib/pipeline-actions.ts';
 import { autoLayout, fitSoon } from '../lib/auto-layout.ts';
 
 /** Edits locally; Enter or leaving the field renames (saved at once for a saved pipeline). */
@@ -34,6 +34,7 @@ export function TopBar() {
   const canUndo = useEditorStore((s) => s.past.length > 0);
   const canRedo = useEditorStore((s) => s.future.length > 0);
   const problems = useEditorStore((s) => s.problems.length);
+  const blocked = useEditorStore(runBlocker);
   const undo = useEditorStore((s) => s.undo);
   const redo = useEditorStore((s) => s.redo);
   const health = useUiStore((s) => s.health);
@@ -45,9 +46,12 @@ export function TopBar() {
 
   return (
     <header className="pik-topbar">
-      <div className="pik-brand">
-        <span className="pik-logo">▚</span> Pikflow
-      </div>
+      <h1 className="pik-brand">
+        <span className="pik-logo" aria-hidden>
+          ▚
+        </span>{' '}
+        Pikflow
+      </h1>
       <button type="button" onClick={() => openDialog('pipelines')} data-testid="open-pipelines" title="Pipelines">
         ☰ Pipelines
       </button>
@@ -96,6 +100,9 @@ export function TopBar() {
         <button type="button" onClick={() => openDialog('versions')} disabled={!pipeline.id} title="Version history" data-testid="open-versions">
           Versions
         </button>
+        <button type="button" onClick={() => openDialog('all-runs')} title="Runs and outputs of every pipeline" data-testid="open-all-runs">
+          All runs
+        </button>
         <button type="button" onClick={exportPipeline} title="Download the pipeline as JSON" data-testid="export">
           Export
         </button>
@@ -129,7 +136,20 @@ export function TopBar() {
             ⚠ {problems}
           </button>
         )}
-        <button type="button" className="pik-primary" onClick={() => openDialog('run')} title="Run (Ctrl+Enter)" data-testid="run">
+        {blocked && (
+          <span className="pik-run-blocked" id="run-blocked-reason" data-testid="run-blocked-reason">
+            {blocked}
+          </span>
+        )}
+        <button
+          type="button"
+          className="pik-primary"
+          onClick={() => openDialog('run')}
+          disabled={!!blocked}
+          aria-describedby={blocked ? 'run-blocked-reason' : undefined}
+          title={blocked ?? 'Run (Ctrl+Enter)'}
+          data-testid="run"
+        >
           ▶ Run
         </button>
       </div>

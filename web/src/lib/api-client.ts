@@ -168,6 +168,12 @@ export const api = {
   getRun: (id: string) => request<RunView>('GET', `/api/runs/${encodeURIComponent(id)}`),
   listRuns: async (pipelineId: string) =>
     listOf<RunView>(await request<unknown>('GET', `/api/runs?pipelineId=${encodeURIComponent(pipelineId)}`), 'runs'),
+  /** Every pipeline's runs, newest first, a page at a time (nextCursor for the next page). */
+  listAllRuns: (query: { status?: string; pipelineId?: string; cursor?: string; limit?: number }) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+    return request<{ runs: RunView[]; nextCursor?: string }>('GET', `/api/runs?${params}`);
+  },
   cancelRun: (id: string) => request<unknown>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, {}),
   uploadAsset: async (file: Blob, filename = 'upload.png') => {
     const form = new FormData();

@@ -1,5 +1,5 @@
 /** How catalog things look: port colours, category names and accents. */
-import { CATEGORIES, type Category, type PortType } from '@pikflow/catalog';
+import type { Category, PortType } from '@pikflow/catalog';
 
 export const PORT_COLORS: Record<PortType, string> = {
   image: '#5aa9ff',
@@ -25,7 +25,11 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   storage: 'Storage',
 };
 
-/** The palette's order: the catalog's own, with outputs last (they end a pipeline). */
+/**
+ * The palette's order: the catalog's own (the labels above list every category in it,
+ * which the Record type enforces), with outputs last (they end a pipeline).
+ */
+const CATEGORIES = Object.keys(CATEGORY_LABELS) as Category[];
 export const CATEGORY_ORDER: Category[] = [...CATEGORIES.filter((c) => c !== 'output'), 'output'];
 
 export const CATEGORY_COLORS: Record<Category, string> = {

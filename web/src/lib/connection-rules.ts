@@ -3,7 +3,8 @@
  * the catalog's canConnect/connectionProblem, one link per input (lists up to
  * maxItems), no self-links, no cycles. Returns the reason a designer reads.
  */
-import { connectionProblem, type CatalogNode } from '@pikflow/catalog';
+import type { CatalogNode } from '@pikflow/catalog';
+import { connectionProblem } from '@pikflow/catalog/ports';
 import type { PikEdge, PikNode } from './graph-types.ts';
 
 export interface LinkAttempt {

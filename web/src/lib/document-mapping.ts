@@ -1,7 +1,9 @@
 /** Pipeline document <-> React Flow nodes/edges. The document is React Flow's shape, so this is 1:1. */
 import type { PipelineDocument } from '@pikflow/pipeline';
-import { PIPELINE_DOCUMENT_VERSION } from '@pikflow/pipeline';
 import type { PikEdge, PikNode } from './graph-types.ts';
+
+// The type pins the value to the package's PIPELINE_DOCUMENT_VERSION without importing its schemas (zod) into the first screen.
+const PIPELINE_DOCUMENT_VERSION: PipelineDocument['version'] = 1;
 
 export function toDocument(nodes: PikNode[], edges: PikEdge[]): PipelineDocument {
   return {

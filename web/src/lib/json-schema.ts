@@ -59,11 +59,24 @@ function typeOf(schema: JsonSchema): string | undefined {
  */
 export function controlSchema(schema: JsonSchema): JsonSchema {
   const bs = branches(schema);
-  if (!bs.length) return schema;
-  if (bs.length === 1) return { ...bs[0], ...pick(schema) };
+  if (!bs.length) return documentedBounds(schema);
+  if (bs.length === 1) return documentedBounds({ ...bs[0], ...pick(schema) });
   const numeric = bs.find((b) => typeOf(b) === 'integer' || typeOf(b) === 'number');
   const enumBranch = bs.find((b) => b.enum);
-  return { ...(numeric ?? enumBranch ?? bs[0]), ...pick(schema) };
+  return documentedBounds({ ...(numeric ?? enumBranch ?? bs[0]), ...pick(schema) });
+}
+
+/** zod's int() adds ±(2^53−1) bounds no document names: a form shows only real ones. */
+function documentedBounds(schema: JsonSchema): JsonSchema {
+  const real = (n: number | undefined) => (n !== undefined && Math.abs(n) < 1e15 ? n : undefined);
+  if (real(schema.minimum) === schema.minimum && real(schema.maximum) === schema.maximum) return schema;
+  return { ...schema, minimum: real(schema.minimum), maximum: real(schema.maximum) };
+}
+
+/** Help that only says the label again ("Seed" / "seed.") is noise. */
+export function usefulHelp(label: string, help: string | undefined): string | undefined {
+  const plain = (t: string) => t.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  return help && plain(help) !== plain(label) ? help : undefined;
 }
 
 function pick(schema: JsonSchema): JsonSchema {

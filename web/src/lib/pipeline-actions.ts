@@ -3,13 +3,17 @@
  * Each action talks to the server through api-client and reports failures as
  * readable toasts instead of throwing into React.
  */
-import { validatePipeline, type PipelineDocument, type RunEvent, type RunView } from '@pikflow/pipeline';
+import type { PipelineDocument, RunEvent, RunView } from '@pikflow/pipeline';
 import { api, ApiError, apiToken, errorMessage, whenUnauthorized, type RunCacheOptions } from './api-client.ts';
-import { useEditorStore } from '../store/editor-store.ts';
+import { useEditorStore, type EditorState } from '../store/editor-store.ts';
 import { toast, useUiStore } from '../store/ui-store.ts';
 import { parseImportedJson } from './document-mapping.ts';
+import { fileSlug } from './run-values.ts';
 
 const EMPTY: PipelineDocument = { version: 1, nodes: [], edges: [] };
+
+/** A new pipeline's name until the user gives it one (a run asks for a real one first). */
+export const DEFAULT_NAME = 'Untitled pipeline';
 
 /** `#/pipelines/<id>` keeps the open pipeline across reloads. */
 export function pipelineIdFromHash(): string | undefined {
@@ -70,7 +74,7 @@ export async function openPipeline(id: string, version?: number): Promise<boolea
   }
 }
 
-export function newBlankPipeline(name = 'Untitled pipeline') {
+export function newBlankPipeline(name = DEFAULT_NAME) {
   stopFollowing();
   useEditorStore.getState().loadDocument(EMPTY, { name });
   setHash(undefined);
@@ -167,7 +171,7 @@ export function exportPipeline() {
   const blob = new Blob([JSON.stringify({ name: pipeline.name, ...document() }, null, 2)], { type: 'application/json' });
   const a = window.document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = `${pipeline.name.replace(/[^\w.-]+/g, '-').toLowerCase() || 'pipeline'}.pikflow.json`;
+  a.download = `${fileSlug(pipeline.name, 'pipeline')}.pikflow.json`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
@@ -193,13 +197,20 @@ let validateTimer: ReturnType<typeof setTimeout> | undefined;
 let validateSeq = 0;
 let validateRouteMissing = false;
 
+// The validator brings the whole catalog and zod: loaded after the first screen, not in it.
+let validator: Promise<typeof import('@pikflow/pipeline').validatePipeline> | undefined;
+let localSeq = 0;
+
 /** The same validation the server runs, in the browser: instant feedback while editing. */
 function validateLocally(document: PipelineDocument) {
-  try {
-    useEditorStore.getState().setProblems(validatePipeline(document).problems);
-  } catch (e) {
-    console.warn('[pikflow] local validation failed', e);
-  }
+  validator ??= import('@pikflow/pipeline').then((m) => m.validatePipeline);
+  const seq = ++localSeq;
+  validator
+    .then((validatePipeline) => {
+      // Only the newest document's problems: an older check may finish after a newer one started.
+      if (seq === localSeq) useEditorStore.getState().setProblems(validatePipeline(document).problems);
+    })
+    .catch((e: unknown) => console.warn('[pikflow] local validation failed', e));
 }
 
 /** The server has the last word (it may know more, e.g. its own URL rules). */
@@ -210,7 +221,10 @@ function validateOnServer() {
   api
     .validate(document)
     .then((r) => {
-      if (seq === validateSeq && Array.isArray(r?.problems)) useEditorStore.getState().setProblems(r.problems);
+      if (seq === validateSeq && Array.isArray(r?.problems)) {
+        localSeq++; // a browser check still pending must not overwrite the server's answer
+        useEditorStore.getState().setProblems(r.problems);
+      }
     })
     .catch((e) => {
       if (e instanceof ApiError && e.status === 404) validateRouteMissing = true;
@@ -278,12 +292,47 @@ function announce(view: RunView) {
   else if (view.status === 'cancelled') toast('info', 'Run cancelled');
 }
 
+const versionParams = new Map<string, Promise<Record<string, Record<string, unknown>>>>();
+
+/** The settings each node had in the version that ran: a run row shows what produced it. */
+async function loadRunParams(view: RunView) {
+  if (!view.pipelineId || !view.pipelineVersion) return;
+  const key = `${view.pipelineId}@${view.pipelineVersion}`;
+  let params = versionParams.get(key);
+  if (!params) {
+    params = api
+      .getPipeline(view.pipelineId, view.pipelineVersion)
+      .then((p) => Object.fromEntries(p.document.nodes.map((n) => [n.id, n.params ?? {}])));
+    versionParams.set(key, params);
+    params.catch(() => versionParams.delete(key));
+  }
+  try {
+    useEditorStore.getState().setRunParams(view.id, await params);
+  } catch {
+    // The version is gone (a deleted pipeline): the rows just show no settings.
+  }
+}
+
+/**
+ * Opens a run from the history on the graph it ran: a v1 run is drawn on version 1,
+ * not on the newest version's nodes and settings.
+ */
+export async function openRun(view: RunView) {
+  const { pipeline, isDirty } = useEditorStore.getState();
+  if (view.pipelineId && view.pipelineVersion && (view.pipelineId !== pipeline.id || view.pipelineVersion !== pipeline.version)) {
+    if (isDirty() && !window.confirm('Showing this run opens the version it ran; your unsaved changes will be lost.')) return;
+    if (!(await openPipeline(view.pipelineId, view.pipelineVersion))) return;
+  }
+  await followRun(view.id);
+}
+
 /** Shows a run on the canvas and, while it is active, follows its events. */
 export async function followRun(runId: string) {
   stopFollowing();
   useEditorStore.getState().clearRun();
   const first = await refreshRun(runId, true);
   if (!first) return;
+  void loadRunParams(first);
   if (finished(first)) return;
   let done = false;
   const finish = async () => {
@@ -322,7 +371,24 @@ export async function followRun(runId: string) {
   );
 }
 
-export async function startRun(inputs: Record<string, unknown>, cache: RunCacheOptions = {}): Promise<boolean> {
+/** Why ▶ Run cannot start now, in a few words; null when it can. */
+export function runBlocker(s: Pick<EditorState, 'nodes' | 'problems'>): string | null {
+  if (s.nodes.length === 0) return 'Add nodes to run';
+  const n = s.problems.length;
+  if (n) return `Fix ${n} problem${n === 1 ? '' : 's'} to run`;
+  return null;
+}
+
+/** Starts a run (saving first when needed); `name` names a first save, `cache` are the run's result-cache options. */
+export async function startRun(inputs: Record<string, unknown>, options: { name?: string; cache?: RunCacheOptions } = {}): Promise<boolean> {
+  const { name, cache = {} } = options;
+  // Never save a version that cannot run just to have the run refused.
+  const blocked = runBlocker(useEditorStore.getState());
+  if (blocked) {
+    toast('warning', blocked, 'Run not started');
+    return false;
+  }
+  if (name?.trim() && !useEditorStore.getState().pipeline.id) useEditorStore.getState().setPipelineMeta({ name: name.trim() });
   let id = useEditorStore.getState().pipeline.id;
   if (!id || useEditorStore.getState().isDirty()) {
     id = (await savePipeline()) ?? undefined;
@@ -358,7 +424,7 @@ export async function runFromHere(nodeId: string): Promise<boolean> {
     toast('info', 'Run the pipeline once first: "Run from here" reuses that run\'s inputs.');
     return false;
   }
-  return startRun(inputs, { refresh: [nodeId] });
+  return startRun(inputs, { cache: { refresh: [nodeId] } });
 }
 
 /**

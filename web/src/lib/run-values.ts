@@ -16,23 +16,84 @@ export interface ImageItem {
   mime?: string;
   width?: number;
   height?: number;
+  size?: number;
+  assetId?: string;
+  kind: 'image' | 'video';
 }
 
-/** Every image in a value map, in port order. */
-export function imagesIn(values: Record<string, unknown> | undefined, prefix = ''): ImageItem[] {
+export function isVideo(v: { mime?: string }): boolean {
+  return !!v.mime && v.mime.startsWith('video/');
+}
+
+/** Every image and video in a value map, in port order. */
+export function mediaIn(values: Record<string, unknown> | undefined, prefix = ''): ImageItem[] {
   const out: ImageItem[] = [];
   const visit = (v: unknown, name: string) => {
     if (isAssetRef(v)) {
-      if (!v.mime || v.mime.startsWith('image/')) out.push({ url: v.url, name, mime: v.mime, width: v.width, height: v.height });
-    } else if (isImageUrl(v)) out.push({ url: v, name });
+      const kind = isVideo(v) ? 'video' : !v.mime || v.mime.startsWith('image/') ? 'image' : undefined;
+      if (kind) out.push({ url: v.url, name, mime: v.mime, width: v.width, height: v.height, size: v.size, assetId: v.assetId, kind });
+    } else if (isImageUrl(v)) out.push({ url: v, name, kind: 'image' });
     else if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${name}[${i}]`));
   };
   for (const [k, v] of Object.entries(values ?? {})) visit(v, prefix ? `${prefix}.${k}` : k);
   return out;
 }
 
+/** Every image in a value map, in port order. */
+export function imagesIn(values: Record<string, unknown> | undefined, prefix = ''): ImageItem[] {
+  return mediaIn(values, prefix).filter((m) => m.kind === 'image');
+}
+
 export function firstImage(values: Record<string, unknown> | undefined): ImageItem | undefined {
   return imagesIn(values)[0];
+}
+
+/** What a node shows as its result: the first image or video it produced. */
+export function firstMedia(values: Record<string, unknown> | undefined): ImageItem | undefined {
+  return mediaIn(values)[0];
+}
+
+/** One piece of a file name: lower-case words joined by single dashes, none at either end. */
+export function fileSlug(text: string, fallback: string): string {
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || fallback
+  );
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/svg+xml': 'svg',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'application/json': 'json',
+};
+
+/** `<pipeline>-<node>-<run short id>.<ext>`: a download says where it came from. */
+export function downloadName(pipeline: string, nodeId: string, runId: string, mime: string | undefined): string {
+  const ext = (mime && EXTENSIONS[mime.split(';')[0].trim()]) || 'bin';
+  return `${fileSlug(pipeline, 'pipeline')}-${fileSlug(nodeId, 'node')}-${runId.replace(/-/g, '').slice(0, 8)}.${ext}`;
+}
+
+/**
+ * A link that saves the file under `name`. The server's own disposition header would
+ * win over the download attribute, so a stored asset is asked to answer as an attachment.
+ */
+export function downloadHref(url: string, name: string): string {
+  if (!url.startsWith('/api/assets/')) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}download=${encodeURIComponent(name)}`;
+}
+
+/** A video element shows its first frame as a poster once this much is loaded. */
+export function posterUrl(url: string): string {
+  return `${url}#t=0.1`;
 }
 
 export function formatDuration(ms: number): string {

@@ -6,8 +6,9 @@ import { useEffect, useRef } from 'react';
 import { useReactFlow, type XYPosition } from '@xyflow/react';
 import { useEditorStore } from '../store/editor-store.ts';
 import { toast, useUiStore } from '../store/ui-store.ts';
-import { savePipeline } from './pipeline-actions.ts';
+import { runBlocker, savePipeline } from './pipeline-actions.ts';
 import { autoLayout, fitSoon } from './auto-layout.ts';
+import { addImageInput, nodesFromJson, selectionAsJson } from './canvas-files.ts';
 
 function typingIn(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -33,10 +34,12 @@ export function useShortcuts(opts: { mouseFlowPosition(): XYPosition; openSearch
       if (mod && key === 'enter') {
         if (ui.dialog === 'run') return; // the dialog submits itself
         e.preventDefault();
-        ui.openDialog('run');
+        const blocked = runBlocker(store);
+        if (blocked) toast('warning', blocked, 'Run not started');
+        else ui.openDialog('run');
         return;
       }
-      if (ui.dialog || typingIn(e.target)) return;
+      if (ui.dialog || ui.lightbox || typingIn(e.target)) return;
       if (mod && key === 'z' && !e.shiftKey) {
         e.preventDefault();
         store.undo();
@@ -47,8 +50,7 @@ export function useShortcuts(opts: { mouseFlowPosition(): XYPosition; openSearch
         const n = store.copySelection();
         if (n) toast('info', `Copied ${n} node${n === 1 ? '' : 's'}`);
       } else if (mod && key === 'v') {
-        e.preventDefault();
-        store.paste(latest.current.mouseFlowPosition());
+        // Not handled here: the paste event below brings the system clipboard's content.
       } else if (mod && key === 'd') {
         e.preventDefault();
         if (store.copySelection()) store.paste();
@@ -58,7 +60,8 @@ export function useShortcuts(opts: { mouseFlowPosition(): XYPosition; openSearch
       } else if (key === 'delete' || key === 'backspace') {
         e.preventDefault();
         store.deleteSelected();
-      } else if (key === 'tab' && !mod) {
+      } else if (key === 'tab' && !mod && !e.shiftKey && (e.target as Element | null)?.classList?.contains('pik-canvas')) {
+        // Only on the canvas itself: everywhere else Tab moves focus as usual.
         e.preventDefault();
         latest.current.openSearch();
       } else if ((key === '.' || (e.shiftKey && key === '!') || (e.shiftKey && e.code === 'Digit1')) && !mod) {
@@ -69,7 +72,35 @@ export function useShortcuts(opts: { mouseFlowPosition(): XYPosition; openSearch
         store.selectOnly(null);
       }
     };
+    // Copy and paste go through the system clipboard as pipeline JSON, so nodes move between
+    // tabs and windows; the editor's own clipboard stays the fallback for other content.
+    const blocked = (e: Event) => !!useUiStore.getState().dialog || typingIn(e.target);
+    const onCopy = (e: ClipboardEvent) => {
+      if (blocked(e)) return;
+      const json = selectionAsJson();
+      if (!json || !e.clipboardData) return;
+      e.clipboardData.setData('text/plain', json);
+      e.preventDefault();
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      if (blocked(e)) return;
+      const at = latest.current.mouseFlowPosition();
+      const image = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
+      const fromJson = nodesFromJson(e.clipboardData?.getData('text/plain') ?? '');
+      e.preventDefault();
+      if (fromJson) {
+        const n = useEditorStore.getState().paste(at, fromJson);
+        toast('info', `Pasted ${n} node${n === 1 ? '' : 's'}`);
+      } else if (image) void addImageInput(image, at);
+      else useEditorStore.getState().paste(at);
+    };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('copy', onCopy);
+    window.addEventListener('paste', onPaste);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('copy', onCopy);
+      window.removeEventListener('paste', onPaste);
+    };
   }, [flow]);
 }

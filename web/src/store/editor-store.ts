@@ -26,7 +26,7 @@ import type {
 import type { PikEdge, PikNode } from '../lib/graph-types.ts';
 import { documentSignature, fromDocument, toDocument } from '../lib/document-mapping.ts';
 
-interface Snapshot {
+export interface Snapshot {
   nodes: PikNode[];
   edges: PikEdge[];
 }
@@ -55,6 +55,8 @@ export interface RunState {
   /** Cached nodes and Freepik requests (from the run view). */
   usage?: RunView['usage'];
   nodes: Record<string, NodeLive>;
+  /** Each node's settings in the version that ran (not the canvas as edited since). */
+  params?: Record<string, Record<string, unknown>>;
   /** Following the SSE stream right now. */
   live: boolean;
 }
@@ -99,7 +101,8 @@ export interface EditorState {
   selectAll(): void;
   selectOnly(nodeId: string | null): void;
   copySelection(): number;
-  paste(at?: XYPosition): number;
+  /** Pastes the internal clipboard, or `from` (nodes that came through the system clipboard). */
+  paste(at?: XYPosition, from?: Snapshot): number;
   undo(): void;
   redo(): void;
   applyPositions(positions: Record<string, XYPosition>): void;
@@ -111,6 +114,7 @@ export interface EditorState {
   setProblems(problems: PipelineProblem[]): void;
   setRunView(view: RunView, live: boolean): void;
   applyRunEvent(event: RunEvent): void;
+  setRunParams(runId: string, params: Record<string, Record<string, unknown>>): void;
   clearRun(): void;
 }
 
@@ -149,18 +153,32 @@ function liveFromView(n: NodeRunView): NodeLive {
 }
 
 const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'failed', 'skipped', 'cancelled'];
-const STATUS_RANK: Record<NodeRunStatus, number> = {
-  pending: 0,
-  queued: 1,
-  waiting_for_quota: 1,
-  running: 2,
-  submitted: 2,
-  succeeded: 3,
-  cached: 3,
-  failed: 3,
-  skipped: 3,
-  cancelled: 3,
-};
+
+/**
+ * How far along a node is. The stream says *running* twice (started locally, then
+ * IN_PROGRESS at Freepik after *submitted*) while the stored view keeps *submitted*
+ * until the end, so a running node that has a task is further along than submitted.
+ * A state of lower rank never replaces a higher one, whichever channel brings it.
+ */
+export function nodeRank(n: Pick<NodeLive, 'status' | 'taskId' | 'submittedAt'>): number {
+  switch (n.status) {
+    case 'pending':
+      return 0;
+    case 'queued':
+      return 1;
+    // Held back by a Freepik limit: after the job started (running, locally), before any task.
+    case 'waiting_for_quota':
+      return 2;
+    case 'running':
+      return n.taskId || n.submittedAt ? 4 : 2;
+    case 'submitted':
+      return 3;
+    default:
+      return 5;
+  }
+}
+
+const RUN_RANK: Record<RunStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
 
 export const useEditorStore = create<EditorState>()((set, get) => ({
   catalog: [],
@@ -288,8 +306,9 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
     return picked.length;
   },
 
-  paste: (at) => {
-    const { clipboard, nodes, edges } = get();
+  paste: (at, from) => {
+    const { nodes, edges } = get();
+    const clipboard = from ?? get().clipboard;
     if (!clipboard?.nodes.length) return 0;
     get().commit();
     const taken = new Set(nodes.map((n) => n.id));
@@ -316,7 +335,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
     set({
       nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...pasted],
       edges: [...edges, ...pastedEdges],
-      clipboard: at ? clipboard : { ...clipboard, nodes: pasted.map((n) => ({ ...n, selected: false })), edges: pastedEdges },
+      clipboard: from ? get().clipboard : at ? clipboard : { ...clipboard, nodes: pasted.map((n) => ({ ...n, selected: false })), edges: pastedEdges },
     });
     return pasted.length;
   },
@@ -382,12 +401,13 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       const fresh = liveFromView(n);
       const seen = before[n.nodeId];
       // The stream may be ahead of a view fetched a moment ago: never step a node back.
-      nodes[n.nodeId] = seen && STATUS_RANK[seen.status] > STATUS_RANK[fresh.status] ? { ...fresh, ...seen } : { ...seen, ...fresh };
+      nodes[n.nodeId] = seen && nodeRank(seen) > nodeRank({ ...seen, ...fresh }) ? { ...fresh, ...seen } : { ...seen, ...fresh };
     }
+    const seenRun = get().run?.runId === view.id ? get().run!.status : undefined;
     set({
       run: {
         runId: view.id,
-        status: view.status,
+        status: seenRun && RUN_RANK[seenRun] > RUN_RANK[view.status] ? seenRun : view.status,
         pipelineVersion: view.pipelineVersion,
         createdAt: view.createdAt,
         finishedAt: view.finishedAt,
@@ -396,6 +416,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         inputs: view.inputs,
         usage: view.usage,
         nodes,
+        params: get().run?.runId === view.id ? get().run!.params : undefined,
         live: live && (view.status === 'queued' || view.status === 'running'),
       },
     });
@@ -411,16 +432,18 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       const before = nodes[event.nodeId] ?? { status: 'pending' as NodeRunStatus };
       // A late progress event never turns a finished node back to running.
       if (TERMINAL_NODE.includes(before.status) && patch.status && !TERMINAL_NODE.includes(patch.status)) return;
-      nodes[event.nodeId] = { ...before, ...patch };
+      const after = { ...before, ...patch };
+      // Nor a late event a node back to an earlier state (its other news still counts).
+      nodes[event.nodeId] = nodeRank(after) < nodeRank(before) ? { ...after, status: before.status } : after;
     };
     let status = run.status;
     let extra: Partial<RunState> = {};
     switch (event.type) {
       case 'run.queued':
-        status = 'queued';
+        if (status !== 'running') status = 'queued';
         break;
       case 'run.started':
-        status = 'running';
+        if (status === 'queued') status = 'running';
         break;
       case 'node.queued':
         patchNode({ status: 'queued' });
@@ -475,6 +498,11 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         break;
     }
     set({ run: { ...run, status, nodes, ...extra } });
+  },
+
+  setRunParams: (runId, params) => {
+    const run = get().run;
+    if (run?.runId === runId) set({ run: { ...run, params } });
   },
 
   clearRun: () => set({ run: null }),

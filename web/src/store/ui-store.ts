@@ -11,20 +11,29 @@ export interface Toast {
   title?: string;
 }
 
-export type Dialog = 'pipelines' | 'versions' | 'run' | 'token' | null;
+/** What the full-size view shows: a file, how to name its download, and what it was made from. */
+export interface LightboxItem {
+  url: string;
+  name: string;
+  kind?: 'image' | 'video';
+  download?: string;
+  before?: { url: string; name: string };
+}
+
+export type Dialog = 'pipelines' | 'versions' | 'run' | 'token' | 'all-runs' | null;
 
 interface UiState {
   toasts: Toast[];
   dialog: Dialog;
   health: HealthView | null;
   rightTab: 'inspect' | 'runs';
-  lightbox: { url: string; name: string } | null;
+  lightbox: LightboxItem | null;
   toast(kind: ToastKind, message: string, title?: string): void;
   dismiss(id: number): void;
   openDialog(dialog: Dialog): void;
   setHealth(health: HealthView | null): void;
   setRightTab(tab: 'inspect' | 'runs'): void;
-  openLightbox(lightbox: { url: string; name: string } | null): void;
+  openLightbox(lightbox: LightboxItem | null): void;
 }
 
 let nextId = 1;
