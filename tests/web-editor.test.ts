@@ -441,8 +441,8 @@ describe('the editor', { timeout: 180_000 }, () => {
     const outputs = byTestId('outputs-gallery-item');
     await eventually(() => outputs.count()).toBe(1);
     expect(await outputs.first().getAttribute('data-node-id')).toBe(OUTPUT_IMAGE);
-    expect((await outputs.first().locator('figcaption').textContent())?.trim()).toMatch(/^image/);
-    await eventually(() => byTestId(`run-output-${OUTPUT_URL}`).textContent()).toMatch(/restored_url\s*https?:\/\//);
+    expect((await outputs.first().locator('figcaption').textContent())?.trim()).toMatch(/^upscaled_image/);
+    await eventually(() => byTestId(`run-output-${OUTPUT_URL}`).textContent()).toMatch(/upscaled_url\s*https?:\/\//);
     // Then the steps in between, titled by node title; the upscale is already shown as the output.
     const steps = byTestId('intermediates-gallery-item');
     expect(await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id')))).toEqual([GEMINI]);
@@ -461,7 +461,7 @@ describe('the editor', { timeout: 180_000 }, () => {
     const short = runId.replace(/-/g, '').slice(0, 8);
     const download = page.waitForEvent('download');
     await outputs.first().getByTestId('gallery-download').click();
-    expect((await download).suggestedFilename()).toBe(`restore-my-photo-image-${short}.png`);
+    expect((await download).suggestedFilename()).toBe(`restore-my-photo-upscaled-image-${short}.png`);
     const stepDownload = page.waitForEvent('download');
     await steps.first().getByTestId('gallery-download').click();
     expect((await stepDownload).suggestedFilename()).toBe(`restore-my-photo-${GEMINI}-${short}.png`);
@@ -819,7 +819,7 @@ describe('the editor', { timeout: 180_000 }, () => {
 
       await drop('restoration.pikflow.json', 'application/json', readFileSync(join(workDir, 'exported.pikflow.json')));
       await eventually(() => tab.getByTestId('pipeline-name').inputValue()).toBe('Photo restoration (v3)!');
-      await eventually(() => tab.locator('.react-flow__node').count()).toBe(6);
+      await eventually(() => tab.locator('.react-flow__node').count()).toBe(9);
       await eventually(() => tab.getByTestId('unsaved-indicator').count()).toBe(1);
     } finally {
       await tab.close();
