@@ -22,10 +22,10 @@
  *    jobs (advance), or the run finished. fail: node 'failed', its descendants 'skipped',
  *    and the run ends 'failed' naming the node once nothing else is running.
  *
- * Every transaction that advances a run locks its row (SELECT … FOR UPDATE, which also reads
- * the node runs), so two nodes finishing at once on different workers cannot both miss a
- * join; every terminal change of a node run is made under that lock, so the locked read is
- * exact and the transaction decides in memory. Jobs are inserted in the transactions that
+ * Every transaction that advances a run locks its row (SELECT … FOR UPDATE) and reads the node
+ * runs after the lock is granted (a separate statement on PostgreSQL, see lockRun), so two nodes
+ * finishing at once on different workers cannot both miss a join; every terminal change of a
+ * node run is made under that lock, so the read is exact and the transaction decides in memory. Jobs are inserted in the transactions that
  * imply them; everything else a transaction writes (node runs, the run, re-hosted asset rows,
  * events with the cross-process NOTIFY) is one statement, and events are published
  * in-process after commit. On PostgreSQL BEGIN and COMMIT travel with the first and last
@@ -1041,13 +1041,29 @@ export class Executor {
     for (const key of this.handoffs.keys()) if (key.startsWith(prefix)) this.handoffs.delete(key);
   }
 
-  /** Locks the run row and reads the run's node runs, in one statement. */
+  /**
+   * Locks the run row, then reads the run's node runs. On PostgreSQL these are two statements:
+   * under READ COMMITTED a statement that waits for a row lock still reads every other table from
+   * the snapshot it took before the wait, so a join read with the lock would miss the branch whose
+   * transaction held it (both branches would see the other unfinished and neither queue the join).
+   * The second statement takes a fresh snapshot after the lock is granted. PGlite has one
+   * connection (transactions never wait for one another), so one statement is exact there.
+   */
   private async lockRun(tx: Tx): Promise<RunState | null> {
     // Usually a transaction's first statement: on PostgreSQL it travels with BEGIN (see transaction()).
-    const { rows: raw } = await tx.raw.query(
-      `SELECT r.status AS run_status, ${NODE_RUN_COLUMNS} FROM runs r LEFT JOIN node_runs n ON n.run_id = r.id WHERE r.id = $1::uuid ORDER BY n.created_at FOR UPDATE OF r`,
-      [tx.runId],
-    );
+    let raw: unknown[];
+    if (this.deps.handle.kind === 'postgres') {
+      const locked = await tx.raw.query('SELECT status FROM runs WHERE id = $1::uuid FOR UPDATE', [tx.runId]);
+      const status = (locked.rows[0] as { status?: RunStatus } | undefined)?.status;
+      if (!status) return null;
+      const read = await tx.raw.query(`SELECT r.status AS run_status, ${NODE_RUN_COLUMNS} FROM runs r LEFT JOIN node_runs n ON n.run_id = r.id WHERE r.id = $1::uuid ORDER BY n.created_at`, [tx.runId]);
+      raw = read.rows;
+    } else {
+      ({ rows: raw } = await tx.raw.query(
+        `SELECT r.status AS run_status, ${NODE_RUN_COLUMNS} FROM runs r LEFT JOIN node_runs n ON n.run_id = r.id WHERE r.id = $1::uuid ORDER BY n.created_at FOR UPDATE OF r`,
+        [tx.runId],
+      ));
+    }
     if (!raw.length) return null;
     const rows = (raw as { id: string | null }[]).filter((r) => r.id !== null).map(toNodeRunRow);
     return { status: (raw[0] as { run_status: RunStatus }).run_status, rows, byNode: new Map(rows.map((r) => [r.nodeId, r])) };
