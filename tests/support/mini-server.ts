@@ -14,7 +14,7 @@ export interface MiniServer {
   close(): Promise<void>;
 }
 
-export async function startMiniServer(getEngine: () => Engine): Promise<MiniServer> {
+export async function startMiniServer(getEngine: () => Engine, port = 0): Promise<MiniServer> {
   const webhooks = { accepted: 0, refused: 0 };
   const server = http.createServer(async (req, res) => {
     try {
@@ -46,10 +46,9 @@ export async function startMiniServer(getEngine: () => Engine): Promise<MiniServ
     }
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     webhooks,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

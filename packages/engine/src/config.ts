@@ -50,6 +50,7 @@ export function engineConfigFromEnv(env: Env = process.env, overrides: Partial<E
     nodeTimeoutMs: num(env, 'NODE_TIMEOUT_MS', 15 * 60_000),
     maxDownloadBytes: num(env, 'MAX_DOWNLOAD_BYTES', 50 * 1024 * 1024),
     runWorkers: (env.RUN_WORKERS ?? 'true') !== 'false',
+    ...(env.PUBLIC_URL_WAIT_MS ? { waitForPublicUrlMs: num(env, 'PUBLIC_URL_WAIT_MS', 60_000) } : {}),
   };
   return { ...base, ...overrides, freepik: { ...base.freepik, ...overrides.freepik }, poll: { ...base.poll, ...overrides.poll } };
 }

@@ -18,7 +18,7 @@ import {
 import { createAssetStore, type AssetRow } from './asset-store.ts';
 import { webhooksEnabled } from './config.ts';
 import { EventBus } from './events.ts';
-import { Executor, isTerminalRun } from './executor.ts';
+import { Executor, answers, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
@@ -77,6 +77,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       await jobs.start();
       await events.start();
       if (config.runWorkers) {
+        if (config.publicUrl && config.waitForPublicUrlMs) await waitForPublicUrl(config.publicUrl, config.waitForPublicUrlMs, log);
         await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
         await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
         await executor.recover();
@@ -252,6 +253,21 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     },
   };
   return engine;
+}
+
+/** Waits (bounded) until the server behind PUBLIC_URL answers: any HTTP answer will do. */
+async function waitForPublicUrl(publicUrl: string, maxMs: number, log: Logger): Promise<void> {
+  const until = Date.now() + maxMs;
+  let said = false;
+  while (!(await answers(`${publicUrl}/api/health`, 2_000))) {
+    if (Date.now() >= until) {
+      log.warn({ publicUrl }, 'PUBLIC_URL still does not answer: taking jobs anyway (refused asset fetches are retried)');
+      return;
+    }
+    if (!said) log.info({ publicUrl }, 'waiting for PUBLIC_URL to answer before taking jobs');
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes: (typeof nodeRuns.$inferSelect)[]): RunView {

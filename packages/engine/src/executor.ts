@@ -99,6 +99,8 @@ type ErrorJson = { code: string; message: string; nodeId?: string };
 
 const TERMINAL_NODE: readonly NodeRunStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 const TERMINAL_RUN: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** Submissions refused because Freepik could not fetch our own asset URLs: sent at most this many times (back-off 2, 4, 8, 16, 30… s). */
+const OWN_ASSET_ATTEMPTS = 8;
 /** With webhooks on, polling is only a safety net. */
 const WEBHOOK_SAFETY_POLL_MS = 30_000;
 
@@ -465,6 +467,9 @@ export class Executor {
     const result = await this.deps.client.submit(execution.service, request, log);
     if (result.kind === 'rejected') {
       await this.journalNoTask(row.id);
+      // A refusal because Freepik could not fetch our own asset URL (this server restarting, not
+      // yet listening) says nothing about the request: send it again later, a bounded number of times.
+      if (await this.ownAssetsUnreachable(request, result)) return this.resubmitLater(ctx, result.message);
       return this.failNode(ctx, {
         code: result.status === 429 ? 'rate_limited' : result.status >= 500 ? 'upstream_error' : 'upstream_rejected',
         message: `${describeNode(node)}: ${execution.service === 'freepik' ? 'Freepik' : 'the file service'} refused the request (HTTP ${result.status}): ${result.message}`,
@@ -496,6 +501,37 @@ export class Executor {
     if (task.status === 'COMPLETED' && task.generated.length) return this.completeFromTask(ctx, execution, task);
     if (task.status === 'FAILED') return this.failNode(ctx, taskFailure(task));
     if (due === null) await this.inRunTx(run.id, async (tx) => tx.job(QUEUES.check, node.id, 0));
+  }
+
+  /**
+   * Whether a 4xx refusal of a request that hands Freepik our own asset URLs is (probably) about
+   * fetching them: the message says so, or the first of them does not answer us either.
+   */
+  private async ownAssetsUnreachable(request: HttpRequest, result: { status: number; message: string }): Promise<boolean> {
+    const { publicUrl } = this.config;
+    if (!publicUrl || result.status === 429 || result.status >= 500) return false;
+    const prefix = `${publicUrl}/api/assets/`;
+    const own = JSON.stringify(request.body ?? null).match(new RegExp(`"(${escapeRegExp(prefix)}[0-9a-f-]{36})"`, 'i'))?.[1];
+    if (!own) return false;
+    if (/(download|fetch|retriev|reach)/i.test(result.message)) return true;
+    return !(await answers(own));
+  }
+
+  /** The submission is sent again after a back-off (its journal was reset to 'none'), at most OWN_ASSET_ATTEMPTS times. */
+  private async resubmitLater(ctx: NodeContext, problem: string): Promise<void> {
+    const attempt = ctx.row.attempt + 1;
+    if (attempt >= OWN_ASSET_ATTEMPTS) {
+      return this.failNode(ctx, {
+        code: 'assets_unreachable',
+        message: `${describeNode(ctx.node)}: Freepik could not download this server's images (${problem}) after ${attempt} attempts; check that PUBLIC_URL (${this.config.publicUrl}) is reachable from Freepik`,
+      });
+    }
+    const delay = Math.min(30_000, 1_000 * 2 ** attempt);
+    ctx.log.warn({ attempt, retryInMs: delay, problem }, "Freepik could not fetch our asset URL; the submission is sent again later");
+    await this.inRunTx(ctx.run.id, async (tx) => {
+      tx.event('node.progress', ctx.node.id, { status: 'waiting_for_assets', attempt, retryInMs: delay });
+      tx.job(QUEUES.execute, ctx.node.id, delay);
+    });
   }
 
   /** Records the task id right after the POST answered, before anything else happens. */
@@ -1348,6 +1384,21 @@ function taskFailure(task: TaskSnapshot): ErrorJson {
   const data = raw && typeof raw.data === 'object' ? (raw.data as Record<string, unknown>) : raw;
   const reason = messageOf(data?.error ?? data?.reason ?? data?.message ?? null);
   return { code: 'task_failed', message: `Freepik reported task ${task.taskId ?? ''} FAILED${reason ? `: ${reason}` : ' (no reason given)'}` };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether `url` gives any HTTP answer within a few seconds (our own server, so loopback is fine). */
+export async function answers(url: string, timeoutMs = 3_000): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `{data:[{task_id,status,created_at?}]}` of a list route. */

@@ -29,6 +29,11 @@ export interface EngineConfig {
    * long another process's unanswered submission is left alone before it is reconciled.
    */
   submitTimeoutMs?: number;
+  /**
+   * Before taking jobs, wait up to this long for PUBLIC_URL to answer (worker processes: recovered
+   * nodes hand Freepik URLs of the server's asset route, useless while the server is down).
+   */
+  waitForPublicUrlMs?: number;
 }
 
 export interface StartRunRequest {
