@@ -3,8 +3,10 @@ import {
   bigserial,
   index,
   integer,
+  boolean,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -97,6 +99,13 @@ export const nodeRuns = pgTable(
     inputs: jsonb('inputs'),
     outputs: jsonb('outputs'),
     error: jsonb('error'),
+    /** A sync endpoint's answer, journaled with its task id so a restart completes from it instead of waiting. */
+    syncResult: jsonb('sync_result'),
+    /**
+     * Set when a submission whose answer was lost was sent again (the documented policy for
+     * sync endpoints and for async ones the task list cannot settle): Freepik may have charged twice.
+     */
+    possibleDuplicateCharge: boolean('possible_duplicate_charge').notNull().default(false),
     pollCount: integer('poll_count').notNull().default(0),
     nextPollAt: ts('next_poll_at'),
     createdAt: createdAt(),
@@ -105,6 +114,25 @@ export const nodeRuns = pgTable(
     finishedAt: ts('finished_at'),
   },
   (t) => [uniqueIndex('node_runs_run_node').on(t.runId, t.nodeId), index('node_runs_task').on(t.taskId)],
+);
+
+/**
+ * Idempotency-Key of the REST trigger: a retried POST with the same key (and the same body,
+ * by fingerprint) gets the run the first one started. Inserted with the run, in one statement.
+ */
+export const runIdempotencyKeys = pgTable(
+  'run_idempotency_keys',
+  {
+    pipelineId: uuid('pipeline_id').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of the request (pipeline, version, inputs). */
+    fingerprint: text('fingerprint').notNull(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.pipelineId, t.key] })],
 );
 
 /** Durable event log of a run: SSE replays it, so a late subscriber sees everything. */

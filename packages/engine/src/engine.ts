@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { PikflowError, getNode, readTask } from '@pikflow/catalog';
-import { nodeRuns, pipelineVersions, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
+import { nodeRuns, pipelineVersions, runIdempotencyKeys, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
 import {
   describeNode,
   parseRunInputs,
@@ -66,6 +66,21 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     return toRunView(row.run, row.version, nodes);
   }
 
+  /** The run an earlier request with this Idempotency-Key started; a different request with the key is refused. */
+  async function findIdempotentRun(idempotency: { scope: string; key: string; fingerprint: string }): Promise<{ runId: string; replayed: true } | undefined> {
+    const [row] = await db
+      .select()
+      .from(runIdempotencyKeys)
+      .where(and(eq(runIdempotencyKeys.pipelineId, idempotency.scope), eq(runIdempotencyKeys.key, idempotency.key)));
+    if (!row) return undefined;
+    if (row.fingerprint !== idempotency.fingerprint) {
+      throw new PikflowError('idempotency_key_reused', `Idempotency-Key "${idempotency.key}" was already used for a different request (run ${row.runId}); use a new key for a new run`, {
+        field: 'Idempotency-Key',
+      });
+    }
+    return { runId: row.runId, replayed: true };
+  }
+
   const engine: PikflowEngine = {
     config,
     assets,
@@ -94,6 +109,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     },
 
     async startRun(request: StartRunRequest) {
+      const idempotency = request.idempotency ? { scope: request.pipelineId ?? NO_PIPELINE, ...request.idempotency } : undefined;
+      if (idempotency) {
+        const earlier = await findIdempotentRun(idempotency);
+        if (earlier) return earlier;
+      }
       // Run inputs come from callers: private and loopback URLs are refused in every mode
       // (the simulator's own result URLs never arrive this way).
       const validation = validatePipeline(request.document);
@@ -146,13 +166,22 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
           inputs[spec.name] = upload.asset.assetId;
         }
       }
-      const runId = await executor.createRun({
-        document: validation.document,
-        inputs,
-        pipelineId: request.pipelineId,
-        pipelineVersionId: request.pipelineVersionId,
-        uploads,
-      });
+      let runId: string;
+      try {
+        runId = await executor.createRun({
+          document: validation.document,
+          inputs,
+          pipelineId: request.pipelineId,
+          pipelineVersionId: request.pipelineVersionId,
+          uploads,
+          idempotency,
+        });
+      } catch (error) {
+        // A concurrent request with the same key committed first: its run is the answer.
+        const earlier = idempotency && isUniqueViolation(error) ? await findIdempotentRun(idempotency) : undefined;
+        if (earlier) return earlier;
+        throw error;
+      }
       log.info({ runId, pipelineId: request.pipelineId }, 'run queued');
       return { runId };
     },
@@ -253,6 +282,16 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     },
   };
   return engine;
+}
+
+/** Idempotency keys of runs started without a pipeline id share this scope. */
+const NO_PIPELINE = '00000000-0000-0000-0000-000000000000';
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === '23505') return true;
+  }
+  return false;
 }
 
 /** Waits (bounded) until the server behind PUBLIC_URL answers: any HTTP answer will do. */

@@ -217,6 +217,8 @@ export class Executor {
     pipelineVersionId?: string;
     /** Uploaded inputs whose rows are inserted with the run. */
     uploads?: { asset: StoredAsset; row: AssetRow }[];
+    /** The caller's Idempotency-Key, inserted with the run (a concurrent twin fails on the primary key). */
+    idempotency?: { scope: string; key: string; fingerprint: string };
   }): Promise<string> {
     const runId = randomUUID();
     const { document, inputs } = values;
@@ -239,6 +241,8 @@ export class Executor {
         idempotencyKey: randomUUID(),
         submitState: 'none',
         taskId: null,
+        syncResult: null,
+        possibleDuplicateCharge: false,
         requestSummary: null,
         inputs: null,
         outputs: outputs ?? null,
@@ -301,7 +305,11 @@ export class Executor {
         VALUES ($1::uuid, ${param(values.pipelineId ?? null)}::uuid, ${param(values.pipelineVersionId ?? null)}::uuid, ${param(json(document))}::jsonb,
           ${param(json(inputs))}::jsonb, ${param(finished?.status ?? 'running')}, ${param(done ? json(finished!.outputs ?? {}) : null)}::jsonb,
           ${param(done ? json(finished!.error ?? null) : null)}::jsonb, now(), ${done ? 'now()' : 'NULL'})
-      ), n AS (
+      ), ${
+        values.idempotency
+          ? `k AS (INSERT INTO run_idempotency_keys (pipeline_id, key, fingerprint, run_id) VALUES (${param(values.idempotency.scope)}::uuid, ${param(values.idempotency.key)}, ${param(values.idempotency.fingerprint)}, $1::uuid)), `
+          : ''
+      }n AS (
         INSERT INTO node_runs (id, run_id, node_id, node_type, status, idempotency_key, outputs, inputs, error, started_at, finished_at)
         SELECT v.id, $1::uuid, v.node_id, v.node_type, v.status, v.idempotency_key, v.outputs, v.inputs, v.error,
           CASE WHEN v.started THEN now() END, CASE WHEN v.finished THEN now() END
@@ -1300,7 +1308,7 @@ export class Executor {
 }
 
 const NODE_RUN_COLUMNS =
-  'n.id, n.run_id, n.node_id, n.node_type, n.status, n.attempt, n.idempotency_key, n.submit_state, n.task_id, n.request_summary, n.inputs, n.outputs, n.error, n.poll_count, n.next_poll_at, n.created_at, n.started_at, n.submitted_at, n.finished_at';
+  'n.id, n.run_id, n.node_id, n.node_type, n.status, n.attempt, n.idempotency_key, n.submit_state, n.task_id, n.sync_result, n.possible_duplicate_charge, n.request_summary, n.inputs, n.outputs, n.error, n.poll_count, n.next_poll_at, n.created_at, n.started_at, n.submitted_at, n.finished_at';
 
 /** A node_runs row as selected with NODE_RUN_COLUMNS, in the schema's own shape. */
 function toNodeRunRow(raw: unknown): NodeRunRow {
@@ -1316,6 +1324,8 @@ function toNodeRunRow(raw: unknown): NodeRunRow {
     idempotencyKey: r.idempotency_key as string,
     submitState: r.submit_state as NodeRunRow['submitState'],
     taskId: (r.task_id as string | null) ?? null,
+    syncResult: r.sync_result ?? null,
+    possibleDuplicateCharge: r.possible_duplicate_charge === true || r.possible_duplicate_charge === 't',
     requestSummary: r.request_summary ?? null,
     inputs: r.inputs ?? null,
     outputs: r.outputs ?? null,

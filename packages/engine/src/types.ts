@@ -42,6 +42,12 @@ export interface StartRunRequest {
   document: PipelineDocument;
   /** Values per input-node name: images as asset id, https URL or data URI; text as string. */
   inputs: Record<string, unknown>;
+  /**
+   * A caller's Idempotency-Key (scoped by pipelineId) and a fingerprint of its request: the same
+   * key and fingerprint give the run the first request started; the same key with another
+   * fingerprint is refused (`idempotency_key_reused`, 422). Stored with the run, in one statement.
+   */
+  idempotency?: { key: string; fingerprint: string };
 }
 
 export interface StoredAsset extends AssetRef {
@@ -77,7 +83,7 @@ export interface Engine {
   /** Stops taking jobs and lets in-flight work pause durably. */
   stop(): Promise<void>;
   /** Validates the document and inputs (PikflowError 'validation_failed' / 'invalid_input'), records the run, queues it. */
-  startRun(request: StartRunRequest): Promise<{ runId: string }>;
+  startRun(request: StartRunRequest): Promise<{ runId: string; /** An earlier request with the same Idempotency-Key started it. */ replayed?: boolean }>;
   cancelRun(runId: string): Promise<RunView>;
   getRun(runId: string): Promise<RunView | null>;
   listRuns(query: ListRunsQuery): Promise<{ runs: RunView[]; nextCursor?: string }>;
