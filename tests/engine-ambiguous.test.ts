@@ -4,55 +4,12 @@
  * or fails the node with ambiguous_submit when the list cannot tell — including when
  * another node run's submission to the endpoint is just as unresolved and could own the task.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import { seedPipeline, smallPng, startHarness, type Harness } from './support/engine-harness.ts';
+import { startLossyProxy } from './support/lossy-proxy.ts';
 
 const GEMINI_PATH = '/v1/ai/gemini-2-5-flash-image-preview';
-
-/**
- * Forwards to the simulator; drops the client connection after the first Gemini POST was
- * answered upstream. `armPair()`: of the next two Gemini POSTs, the first is dropped before it
- * reaches the simulator (no task) and the second after (a task nobody knows about).
- */
-async function startLossyProxy(target: string) {
-  let dropNext = true;
-  let dropBeforeNext = false;
-  const server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (req.method === 'POST' && req.url === GEMINI_PATH && dropBeforeNext) {
-      dropBeforeNext = false;
-      req.socket.destroy(); // never forwarded: no task exists
-      return;
-    }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
-    const upstream = await fetch(target + req.url, {
-      method: req.method,
-      headers,
-      body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
-    });
-    const body = Buffer.from(await upstream.arrayBuffer());
-    if (req.method === 'POST' && req.url === GEMINI_PATH && dropNext) {
-      dropNext = false;
-      req.socket.destroy(); // the task exists upstream; its id never reaches the engine
-      return;
-    }
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    arm: () => (dropNext = true),
-    armPair: () => {
-      dropBeforeNext = true;
-      dropNext = true;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('lost submission answers', () => {
   let sim: RunningSimulator;
@@ -61,7 +18,7 @@ describe('lost submission answers', () => {
   const apiKey = `ambiguous-${Date.now()}`;
   beforeAll(async () => {
     sim = await startSimulator({ latencyMs: 150, rateLimits: false });
-    proxy = await startLossyProxy(sim.url);
+    proxy = await startLossyProxy(sim.url, GEMINI_PATH);
     h = await startHarness({
       kind: 'pglite',
       existingSim: sim,

@@ -50,9 +50,16 @@ export function engineConfigFromEnv(env: Env = process.env, overrides: Partial<E
     nodeTimeoutMs: num(env, 'NODE_TIMEOUT_MS', 15 * 60_000),
     maxDownloadBytes: num(env, 'MAX_DOWNLOAD_BYTES', 50 * 1024 * 1024),
     runWorkers: (env.RUN_WORKERS ?? 'true') !== 'false',
+    ambiguousSubmit: ambiguousPolicy(env.AMBIGUOUS_SUBMIT),
     ...(env.PUBLIC_URL_WAIT_MS ? { waitForPublicUrlMs: num(env, 'PUBLIC_URL_WAIT_MS', 60_000) } : {}),
   };
   return { ...base, ...overrides, freepik: { ...base.freepik, ...overrides.freepik }, poll: { ...base.poll, ...overrides.poll } };
+}
+
+function ambiguousPolicy(raw: string | undefined): 'resend' | 'fail' {
+  const value = raw?.trim().toLowerCase() || 'resend';
+  if (value !== 'resend' && value !== 'fail') throw new Error(`AMBIGUOUS_SUBMIT must be "resend" or "fail", got "${raw}"`);
+  return value;
 }
 
 /** Webhooks are used only when Freepik can reach us and we can verify what it sends. */

@@ -334,6 +334,7 @@ function toRunView(run: typeof runs.$inferSelect, version: number | null, nodes:
           ...(n.taskId ? { taskId: n.taskId } : {}),
           attempt: n.attempt,
           pollCount: n.pollCount,
+          ...(n.possibleDuplicateCharge ? { possibleDuplicateCharge: true as const } : {}),
           ...(n.startedAt ? { startedAt: iso(n.startedAt) } : {}),
           ...(n.submittedAt ? { submittedAt: iso(n.submittedAt) } : {}),
           ...(n.finishedAt ? { finishedAt: iso(n.finishedAt) } : {}),

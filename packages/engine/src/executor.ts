@@ -101,6 +101,8 @@ const TERMINAL_NODE: readonly NodeRunStatus[] = ['succeeded', 'failed', 'skipped
 const TERMINAL_RUN: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 /** Submissions refused because Freepik could not fetch our own asset URLs: sent at most this many times (back-off 2, 4, 8, 16, 30… s). */
 const OWN_ASSET_ATTEMPTS = 8;
+/** A journaled sync answer is completed from the journal by a check this long after it (if its process died meanwhile). */
+const SYNC_RESUME_MS = 10_000;
 /** With webhooks on, polling is only a safety net. */
 const WEBHOOK_SAFETY_POLL_MS = 30_000;
 
@@ -496,8 +498,9 @@ export class Executor {
     const task = readTask(result.body);
     if (execution.mode === 'sync') {
       // The file service is idempotent (keyed upload): its result is journaled with the completion.
-      // A Freepik sync task is paid for, so its id is journaled first.
-      if (execution.service === 'freepik') await this.journalTask(ctx, task.taskId ?? row.idempotencyKey, null);
+      // A Freepik sync answer is paid for: it is journaled with its id (one statement) before the
+      // result is re-hosted, with a check job that completes from the journal if this process dies.
+      if (execution.service === 'freepik') await this.journalTask(ctx, task.taskId ?? row.idempotencyKey, SYNC_RESUME_MS, result.body);
       return this.completeFromTask(ctx, execution, { ...task, status: 'COMPLETED' });
     }
     if (!task.taskId) {
@@ -543,7 +546,7 @@ export class Executor {
   }
 
   /** Records the task id right after the POST answered, before anything else happens. */
-  private async journalTask(ctx: NodeContext, taskId: string, checkDelayMs: number | null): Promise<void> {
+  private async journalTask(ctx: NodeContext, taskId: string, checkDelayMs: number | null, syncResult?: unknown): Promise<void> {
     const { row, node, run } = ctx;
     ctx.log = ctx.log.child({ taskId });
     // The task id is kept even when the run was cancelled meanwhile: it was paid for. The journal
@@ -551,15 +554,16 @@ export class Executor {
     // the same round trip). A check that finds its node cancelled does nothing.
     const journal = this.updateWithEventStatement(
       `UPDATE node_runs SET task_id = $2, submit_state = 'submitted', submitted_at = now(),
-         status = CASE WHEN status = 'running' THEN 'submitted' ELSE status END, next_poll_at = $3::timestamptz
+         status = CASE WHEN status = 'running' THEN 'submitted' ELSE status END, next_poll_at = $3::timestamptz,
+         sync_result = coalesce($4::jsonb, sync_result)
        WHERE id = $1 RETURNING status`,
-      [row.id, taskId, checkDelayMs === null ? null : new Date(Date.now() + checkDelayMs).toISOString()],
+      [row.id, taskId, checkDelayMs === null ? null : new Date(Date.now() + checkDelayMs).toISOString(), syncResult === undefined ? null : JSON.stringify(syncResult)],
       run.id,
       { type: 'node.submitted', nodeId: node.id, data: { taskId } },
       `status = 'submitted'`,
     );
     await this.commitWithCheck(ctx, journal, checkDelayMs, (journaled) => {
-      Object.assign(row, { taskId, submitState: 'submitted', status: 'submitted', submittedAt: new Date() });
+      Object.assign(row, { taskId, submitState: 'submitted', status: 'submitted', submittedAt: new Date(), ...(syncResult === undefined ? {} : { syncResult }) });
       return journaled.events.length > 0;
     });
   }
@@ -582,6 +586,7 @@ export class Executor {
         code: 'ambiguous_submit',
         message: `${describeNode(node)}: the submission to Freepik may or may not have created a task (${reason}); ${detail}. It was not re-sent to avoid paying twice.`,
       });
+    if (execution.mode === 'sync' && execution.service === 'freepik') return this.lostSyncAnswer(ctx, execution, reason);
     if (!execution.listPath || execution.service !== 'freepik') return fail('this endpoint has no task list to check');
 
     // Rivals: other node runs of this endpoint whose submissions are unresolved too. Each may own
@@ -633,6 +638,36 @@ export class Executor {
     await this.journalTask(ctx, unclaimed[0]!.taskId, 0);
   }
 
+  /**
+   * A sync endpoint's answer was lost (the POST was in flight when the process died, or its answer
+   * never arrived): there is no task list to look in. The policy (README, "Guarantees"): send it
+   * once more and mark the node run possibleDuplicateCharge; with AMBIGUOUS_SUBMIT=fail, or when
+   * the re-sent answer is lost as well, the node fails with ambiguous_submit.
+   */
+  private async lostSyncAnswer(ctx: NodeContext, execution: HttpExecution<unknown>, reason: string): Promise<void> {
+    const { node, row, run } = ctx;
+    if (this.config.ambiguousSubmit === 'fail' || row.possibleDuplicateCharge) {
+      const why = row.possibleDuplicateCharge ? 'it was already sent twice' : 'AMBIGUOUS_SUBMIT=fail';
+      return this.failNode(ctx, {
+        code: 'ambiguous_submit',
+        message: `${describeNode(node)}: Freepik may have answered this synchronous request, but the answer was lost (${reason}); ${why}, so it was not re-sent.`,
+      });
+    }
+    const resent = await this.updateWithEvent(
+      this.autocommit(),
+      `UPDATE node_runs SET submit_state = 'none', task_id = NULL, status = 'running', possible_duplicate_charge = true
+       WHERE id = $1 AND submit_state <> 'none' AND NOT possible_duplicate_charge AND status NOT IN ('succeeded', 'failed', 'skipped', 'cancelled') RETURNING id`,
+      [row.id],
+      run.id,
+      { type: 'node.progress', nodeId: node.id, data: { status: 'resending', possibleDuplicateCharge: true, reason } },
+    );
+    this.deps.events.publish(run.id, resent.events);
+    if (!resent.updated) return; // another executor took it
+    ctx.log.warn({ reason }, 'sync answer lost: sending the request once more (possible duplicate charge)');
+    Object.assign(row, { submitState: 'none', taskId: null, status: 'running', possibleDuplicateCharge: true });
+    return this.submit(ctx, execution);
+  }
+
   // ---------------------------------------------------------------------------------------
   // 3. node-check
 
@@ -642,6 +677,11 @@ export class Executor {
     const { row, def } = ctx;
     if (row.submitState !== 'submitted' || !row.taskId || def.execution.kind !== 'http') return;
     const execution = def.execution as HttpExecution<unknown>;
+    if (execution.mode === 'sync') {
+      // The process that had the answer died before storing the result: finish from the journal.
+      if (row.syncResult !== null && row.syncResult !== undefined) return this.completeFromTask(ctx, execution, { ...readTask(row.syncResult), status: 'COMPLETED' });
+      return this.lostSyncAnswer(ctx, execution, 'the answer was never journaled');
+    }
     const elapsed = Date.now() - (row.submittedAt?.getTime() ?? Date.now());
     if (elapsed >= this.config.nodeTimeoutMs) {
       return this.failNode(ctx, {

@@ -34,6 +34,12 @@ export interface EngineConfig {
    * nodes hand Freepik URLs of the server's asset route, useless while the server is down).
    */
   waitForPublicUrlMs?: number;
+  /**
+   * A submission to a sync endpoint (no task list to reconcile with) whose answer was lost:
+   * 'resend' (default) sends it once more and marks the node run possibleDuplicateCharge;
+   * 'fail' fails the node with ambiguous_submit instead (AMBIGUOUS_SUBMIT=fail).
+   */
+  ambiguousSubmit?: 'resend' | 'fail';
 }
 
 export interface StartRunRequest {
