@@ -10,17 +10,7 @@ import { createDb, runs, type DbHandle } from '@pikflow/db';
 import type { RunEvent } from '@pikflow/pipeline';
 import { EVENTS_CHANNEL, EventBus } from '../packages/engine/src/events.ts';
 import { quietLogger } from './support/engine-harness.ts';
-import { TEST_POSTGRES_URL, freshDatabase, type FreshDatabase } from './support/test-db.ts';
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+import { freshDatabase, withAdmin, type FreshDatabase } from './support/test-db.ts';
 
 describe('event listener on postgres', () => {
   let fresh: FreshDatabase;
@@ -35,14 +25,14 @@ describe('event listener on postgres', () => {
     await bus.start();
   });
   afterAll(async () => {
-    await admin((c) => c.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`)).catch(() => {});
+    await withAdmin((c) => c.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`)).catch(() => {});
     await bus?.stop();
     await handle?.close();
     await fresh?.drop();
   });
 
   const listeners = () =>
-    admin(async (c) => Number((await c.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND query = $2`, [name, `LISTEN ${EVENTS_CHANNEL}`])).rows[0].n));
+    withAdmin(async (c) => Number((await c.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND query = $2`, [name, `LISTEN ${EVENTS_CHANNEL}`])).rows[0].n));
 
   /** Another process writes an event and notifies, as the executor does. */
   const writeElsewhere = async (runId: string, type: string) => {
@@ -71,13 +61,13 @@ describe('event listener on postgres', () => {
       expect(await waitFor('node.progress')).toBe(true);
 
       // The outage: the listener's connection is killed and new connections are refused for 4 s.
-      await admin(async (c) => {
+      await withAdmin(async (c) => {
         await c.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
         await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query = $2`, [name, `LISTEN ${EVENTS_CHANNEL}`]);
       });
       await new Promise((r) => setTimeout(r, 4_000));
       expect(bus.listening).toBe(false);
-      await admin((c) => c.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`));
+      await withAdmin((c) => c.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`));
 
       const until = Date.now() + 45_000;
       while (!bus.listening && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
