@@ -64,7 +64,7 @@ describe.each(DB_KINDS)('sync answers on %s', (kind) => {
   };
 
   /** Re-reads the run until it ends (waitForRun would replay the rewound run's old run.finished event). */
-  const settled = async (runId: string, timeoutMs = 30_000) => {
+  const settled = async (runId: string, timeoutMs = 50_000) => {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const run = (await h.engine.getRun(runId))!;
@@ -87,7 +87,7 @@ describe.each(DB_KINDS)('sync answers on %s', (kind) => {
     await h.restartEngine();
   };
 
-  it('a process killed after the answer was journaled: the next one completes from the journal, no new submission', async () => {
+  it('a process killed after the answer was journaled: the next one completes from the journal, no new submission', { timeout: 120_000 }, async () => {
     const runId = await startCutout();
     expect((await h.engine.waitForRun(runId, 20_000)).status).toBe('succeeded');
     const before = submissions();
@@ -98,7 +98,7 @@ describe.each(DB_KINDS)('sync answers on %s', (kind) => {
     expect(run.nodes.find((n) => n.nodeId === 'cut')!.possibleDuplicateCharge).toBeUndefined();
   });
 
-  it('an answer that never reached the journal: re-sent once, marked possibleDuplicateCharge, the run succeeds', async () => {
+  it('an answer that never reached the journal: re-sent once, marked possibleDuplicateCharge, the run succeeds', { timeout: 120_000 }, async () => {
     const runId = await startCutout();
     expect((await h.engine.waitForRun(runId, 20_000)).status).toBe('succeeded');
     const before = submissions();

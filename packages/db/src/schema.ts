@@ -99,6 +99,8 @@ export const nodeRuns = pgTable(
     inputs: jsonb('inputs'),
     outputs: jsonb('outputs'),
     error: jsonb('error'),
+    /** The engine process (engine_processes.id) that journaled 'submitting': while it is alive its POST may still be answered. */
+    owner: text('owner'),
     /** A sync endpoint's answer, journaled with its task id so a restart completes from it instead of waiting. */
     syncResult: jsonb('sync_result'),
     /**
@@ -176,6 +178,17 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   webhookId: text('webhook_id').primaryKey(),
   taskId: text('task_id'),
   receivedAt: createdAt(),
+});
+
+/**
+ * Engine processes that take jobs, with a heartbeat: a submission whose owner stopped beating is
+ * known orphaned and is reconciled at once instead of after the submit window.
+ */
+export const engineProcesses = pgTable('engine_processes', {
+  id: text('id').primaryKey(),
+  pid: integer('pid'),
+  startedAt: createdAt(),
+  heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
 });
 
 /** API tokens, stored as SHA-256 hashes. */

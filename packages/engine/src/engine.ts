@@ -2,10 +2,11 @@
  * createEngine wires the pieces behind the Engine interface: the asset store, the
  * Freepik client, pg-boss queues, the event bus and the executor.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { PikflowError, getNode, readTask } from '@pikflow/catalog';
-import { nodeRuns, pipelineVersions, runIdempotencyKeys, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
+import { engineProcesses, nodeRuns, pipelineVersions, runIdempotencyKeys, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
 import {
   describeNode,
   parseRunInputs,
@@ -18,7 +19,7 @@ import {
 import { createAssetStore, type AssetRow } from './asset-store.ts';
 import { webhooksEnabled } from './config.ts';
 import { EventBus } from './events.ts';
-import { Executor, answers, isTerminalRun } from './executor.ts';
+import { Executor, SWEEP_MS, answers, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
@@ -49,7 +50,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   });
   const jobs = new JobQueue(handle, log);
   const events = new EventBus(handle, log);
-  const executor = new Executor({ config, handle, jobs, events, assets, client, logger: log });
+  // Each start of a job-taking engine is one process in engine_processes, with a heartbeat.
+  const processId = `${process.pid}-${randomUUID()}`;
+  const executor = new Executor({ config, handle, jobs, events, assets, client, logger: log, processId });
+  let heartbeat: NodeJS.Timeout | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   const workerOptions: WorkerOptions = { batchSize: 20, concurrency: 2, pollingIntervalSeconds: 2, ...workers };
   const db = handle.db;
   let started = false;
@@ -93,9 +98,29 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       await events.start();
       if (config.runWorkers) {
         if (config.publicUrl && config.waitForPublicUrlMs) await waitForPublicUrl(config.publicUrl, config.waitForPublicUrlMs, log);
+        await db.insert(engineProcesses).values({ id: processId, pid: process.pid }).onConflictDoNothing();
+        heartbeat = setInterval(() => {
+          void db
+            .update(engineProcesses)
+            .set({ heartbeatAt: sql`now()` })
+            .where(eq(engineProcesses.id, processId))
+            .catch((error: Error) => log.warn({ err: error.message }, 'heartbeat failed'));
+        }, HEARTBEAT_MS);
+        heartbeat.unref();
         await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
         await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
         await executor.recover();
+        // Recovery is continuous: lost work (a dead worker's jobs, a lost hand-off) is re-sent within a sweep.
+        let sweeping = false;
+        sweeper = setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          executor
+            .sweep()
+            .catch((error: Error) => log.warn({ err: error.message }, 'recovery sweep failed'))
+            .finally(() => (sweeping = false));
+        }, SWEEP_MS);
+        sweeper.unref();
       }
       log.info({ mode: config.mode, database: handle.kind, workers: config.runWorkers, webhooks: Boolean(config.publicUrl && config.webhookSecret) }, 'engine started');
     },
@@ -103,7 +128,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     async stop() {
       if (!started) return;
       started = false;
+      clearInterval(heartbeat);
+      clearInterval(sweeper);
       await jobs.stop();
+      // A clean stop is known at once: this process's submissions are not waited for.
+      if (config.runWorkers) await db.delete(engineProcesses).where(eq(engineProcesses.id, processId)).catch(() => {});
       await events.stop();
       await client.close();
     },
@@ -283,6 +312,9 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   };
   return engine;
 }
+
+/** Heartbeat of engine_processes; OWNER_DEAD_AFTER_MS (executor) is three of these. */
+const HEARTBEAT_MS = 5_000;
 
 /** Idempotency keys of runs started without a pipeline id share this scope. */
 const NO_PIPELINE = '00000000-0000-0000-0000-000000000000';

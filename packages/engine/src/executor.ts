@@ -55,7 +55,7 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import {
   PikflowError,
   getNode,
@@ -68,7 +68,7 @@ import {
   type PortType,
   type TaskSnapshot,
 } from '@pikflow/catalog';
-import { nodeRuns, runs, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
+import { engineProcesses, nodeRuns, runs, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
 import {
   checkImageUrl,
   describeNode,
@@ -84,7 +84,7 @@ import { webhooksEnabled } from './config.ts';
 import { EVENTS_CHANNEL, type EventBus } from './events.ts';
 import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from './freepik-client.ts';
 import { batchedTransaction } from './batched-transaction.ts';
-import { QUEUES, type JobQueue, type NodeJobData, type QueueName, type RawClient } from './jobs.ts';
+import { QUEUES, liveJobSql, type JobQueue, type NodeJobData, type QueueName, type RawClient, type SingletonJob } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
 
@@ -95,7 +95,8 @@ interface RunInfo {
   inputs: Record<string, unknown>;
 }
 type NodeRunRow = typeof nodeRuns.$inferSelect;
-type ErrorJson = { code: string; message: string; nodeId?: string };
+/** `tasks`: unclaimed tasks an ambiguous node saw when it gave up (its possible orphans, never adopted by another). */
+type ErrorJson = { code: string; message: string; nodeId?: string; tasks?: string[] };
 
 const TERMINAL_NODE: readonly NodeRunStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 const TERMINAL_RUN: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -103,6 +104,12 @@ const TERMINAL_RUN: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 const OWN_ASSET_ATTEMPTS = 8;
 /** A journaled sync answer is completed from the journal by a check this long after it (if its process died meanwhile). */
 const SYNC_RESUME_MS = 10_000;
+/** A lost submission whose task is not in the endpoint's list this long after the POST began is taken as never created. */
+const LIST_GRACE_MS = 3_000;
+/** How often each job-taking process runs the recovery sweep. */
+export const SWEEP_MS = 15_000;
+/** A process whose heartbeat is older than this is dead: its submissions are reconciled at once. */
+export const OWNER_DEAD_AFTER_MS = 15_000;
 /** With webhooks on, polling is only a safety net. */
 const WEBHOOK_SAFETY_POLL_MS = 30_000;
 
@@ -115,7 +122,7 @@ interface Tx {
   raw: RawClient;
   runId: string;
   event(type: RunEventType, nodeId?: string, data?: Record<string, unknown>): void;
-  job(queue: QueueName, nodeId: string, delayMs?: number): void;
+  job(queue: QueueName, nodeId: string, delayMs?: number, singleton?: SingletonJob): void;
   /** A node run's new status (and what comes with it): written with the events in one statement before commit. */
   writeNode(change: NodeChange): void;
   /** The run's new status: written with the events in one statement before commit. */
@@ -192,6 +199,8 @@ export interface ExecutorDeps {
   assets: LocalAssetStore;
   client: FreepikClient;
   logger: Logger;
+  /** This process's id in engine_processes (its heartbeat): journaled as the owner of its submissions. */
+  processId: string;
 }
 
 export class Executor {
@@ -202,6 +211,8 @@ export class Executor {
   private readonly handoffs = new Map<string, Handoff>();
   /** Run snapshots by run id: a run's document and inputs never change, so each is read once. */
   private readonly snapshots = new Map<string, { document: PipelineDocument; inputs: Record<string, unknown> }>();
+  /** Node runs whose POST is awaiting its answer in this process. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly deps: ExecutorDeps) {
     this.db = deps.handle.db;
@@ -243,6 +254,7 @@ export class Executor {
         idempotencyKey: randomUUID(),
         submitState: 'none',
         taskId: null,
+        owner: null,
         syncResult: null,
         possibleDuplicateCharge: false,
         requestSummary: null,
@@ -260,13 +272,13 @@ export class Executor {
     const events: PendingEvent[] = [{ type: 'run.queued' }, { type: 'run.started' }];
     for (const [nodeId, outputs] of local) events.push({ type: 'node.queued', nodeId }, { type: 'node.started', nodeId }, { type: 'node.completed', nodeId, data: { outputs } });
     let finished: RunChange | undefined;
-    const jobs: { queue: QueueName; nodeId: string; delayMs: number }[] = [];
+    const jobs: { queue: QueueName; nodeId: string; delayMs: number; singleton?: SingletonJob }[] = [];
     const plan: Tx = {
       db: this.db,
       raw: this.autocommit(),
       runId,
       event: (type, nodeId, data) => events.push({ type, nodeId, data }),
-      job: (queue, nodeId, delayMs = 0) => jobs.push({ queue, nodeId, delayMs }),
+      job: (queue, nodeId, delayMs = 0, singleton) => jobs.push({ queue, nodeId, delayMs, singleton }),
       // The rows are inserted as advance leaves them in memory.
       writeNode: () => {},
       writeRun: (change) => {
@@ -319,7 +331,7 @@ export class Executor {
           AS v(id uuid, node_id text, node_type text, status text, idempotency_key uuid, outputs jsonb, inputs jsonb, error jsonb, started boolean, finished boolean)
       ), ${this.eventsCte(events, param)}`;
     const { lastRows } = await this.transaction(async (raw) => {
-      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs);
+      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs, job.singleton);
       return { value: undefined, last: { text, values: v } };
     });
     const published = toRunEvents(lastRows as EventRow[]);
@@ -393,7 +405,8 @@ export class Executor {
         case 'submitting': {
           const window = this.submitWindowMs();
           const since = Date.now() - (row.startedAt?.getTime() ?? 0);
-          if (since < window) {
+          // A dead owner's POST will never be answered: reconcile now rather than after the window.
+          if (since < window && (await this.ownerAlive(row.owner)) !== false) {
             // Another executor may still be waiting for this POST's answer: look again later.
             return await this.inRunTx(runId, async (tx) => tx.job(QUEUES.execute, nodeId, window - since + 500));
           }
@@ -459,9 +472,9 @@ export class Executor {
     const started = await this.updateWithEvent(
       this.autocommit(),
       `UPDATE node_runs SET status = 'running', submit_state = 'submitting', attempt = attempt + 1,
-         request_summary = $2::jsonb, inputs = $3::jsonb, started_at = now()
+         request_summary = $2::jsonb, inputs = $3::jsonb, started_at = now(), owner = $4
        WHERE id = $1 AND submit_state = 'none' AND status IN ('queued', 'running') RETURNING id`,
-      [row.id, JSON.stringify(summarizeRequest(request, execution.service)), JSON.stringify(recorded)],
+      [row.id, JSON.stringify(summarizeRequest(request, execution.service)), JSON.stringify(recorded), this.deps.processId],
       run.id,
       { type: 'node.started', nodeId: node.id },
     );
@@ -474,7 +487,9 @@ export class Executor {
 
     const log = ctx.log;
     log.info({ request: summarizeRequest(request, execution.service) }, 'submitting');
-    const result = await this.deps.client.submit(execution.service, request, log);
+    this.inFlight.add(row.id);
+    row.owner = this.deps.processId;
+    const result = await this.deps.client.submit(execution.service, request, log).finally(() => this.inFlight.delete(row.id));
     if (result.kind === 'rejected') {
       await this.journalNoTask(row.id);
       // A refusal because Freepik could not fetch our own asset URL (this server restarting, not
@@ -581,10 +596,11 @@ export class Executor {
    */
   private async reconcile(ctx: NodeContext, execution: HttpExecution<unknown>, reason: string): Promise<void> {
     const { node, row, run } = ctx;
-    const fail = (detail: string) =>
+    const fail = (detail: string, tasks?: string[]) =>
       this.failNode(ctx, {
         code: 'ambiguous_submit',
         message: `${describeNode(node)}: the submission to Freepik may or may not have created a task (${reason}); ${detail}. It was not re-sent to avoid paying twice.`,
+        ...(tasks?.length ? { tasks } : {}),
       });
     if (execution.mode === 'sync' && execution.service === 'freepik') return this.lostSyncAnswer(ctx, execution, reason);
     if (!execution.listPath || execution.service !== 'freepik') return fail('this endpoint has no task list to check');
@@ -594,15 +610,26 @@ export class Executor {
     const window = this.submitWindowMs();
     const startedAt = row.startedAt?.getTime() ?? Date.now();
     const rivals = await this.db
-      .select({ submitState: nodeRuns.submitState, startedAt: nodeRuns.startedAt })
+      .select({ submitState: nodeRuns.submitState, startedAt: nodeRuns.startedAt, owner: nodeRuns.owner })
       .from(nodeRuns)
-      .where(and(eq(nodeRuns.nodeType, node.type), inArray(nodeRuns.submitState, ['submitting', 'ambiguous']), isNull(nodeRuns.taskId), ne(nodeRuns.id, row.id)))
+      // A finished node run is no rival: the tasks it saw unclaimed when it gave up are excluded below instead.
+      .where(
+        and(
+          eq(nodeRuns.nodeType, node.type),
+          inArray(nodeRuns.submitState, ['submitting', 'ambiguous']),
+          isNull(nodeRuns.taskId),
+          ne(nodeRuns.id, row.id),
+          notInArray(nodeRuns.status, [...TERMINAL_NODE]),
+        ),
+      )
       .orderBy(desc(nodeRuns.startedAt))
       .limit(100);
     const near = rivals.filter((r) => Math.abs((r.startedAt?.getTime() ?? 0) - startedAt) <= window);
     // A rival still within its own submit window may be waiting for its answer in a live process:
     // decide once it has journaled its task (no longer a rival) or given up.
-    const inFlight = near.filter((r) => r.submitState === 'submitting' && (r.startedAt?.getTime() ?? 0) > Date.now() - window);
+    const submitting = near.filter((r) => r.submitState === 'submitting' && (r.startedAt?.getTime() ?? 0) > Date.now() - window);
+    const alive = await Promise.all(submitting.map((r) => this.ownerAlive(r.owner)));
+    const inFlight = submitting.filter((_, i) => alive[i] !== false);
     if (inFlight.length) {
       const settles = Math.max(...inFlight.map((r) => r.startedAt!.getTime())) + window - Date.now() + 500;
       if (row.submitState !== 'ambiguous') await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
@@ -620,19 +647,32 @@ export class Executor {
     const candidates = listed.filter((t) => t.createdAt === undefined || t.createdAt >= windowStart);
     // Undated tasks could be any rival's, however long ago it submitted.
     const undated = candidates.some((t) => t.createdAt === undefined);
-    if ((undated ? rivals : near).length) {
-      return fail("another submission to this endpoint is just as unresolved, so a task in the list could be either one's");
+    const ids = candidates.map((c) => c.taskId);
+    const known = new Set<string | null>();
+    if (ids.length) {
+      for (const r of await this.db.select({ taskId: nodeRuns.taskId }).from(nodeRuns).where(inArray(nodeRuns.taskId, ids))) known.add(r.taskId);
+      // Possible orphans of node runs that gave up: never adopted here (they could be theirs).
+      const gaveUp = await this.db
+        .select({ error: nodeRuns.error })
+        .from(nodeRuns)
+        .where(and(eq(nodeRuns.nodeType, node.type), inArray(nodeRuns.status, [...TERMINAL_NODE]), sql`${nodeRuns.error} -> 'tasks' IS NOT NULL`))
+        .limit(1_000);
+      for (const r of gaveUp) for (const t of (r.error as ErrorJson).tasks ?? []) known.add(t);
     }
-    const known = candidates.length
-      ? new Set(
-          (await this.db.select({ taskId: nodeRuns.taskId }).from(nodeRuns).where(inArray(nodeRuns.taskId, candidates.map((c) => c.taskId)))).map(
-            (r) => r.taskId,
-          ),
-        )
-      : new Set<string | null>();
     const unclaimed = candidates.filter((c) => !known.has(c.taskId));
-    if (unclaimed.length !== 1) {
-      return fail(unclaimed.length ? `${unclaimed.length} unclaimed tasks were found and none can be told apart` : 'no unclaimed task was found');
+    if ((undated ? rivals : near).length) {
+      return fail("another submission to this endpoint is just as unresolved, so a task in the list could be either one's", unclaimed.map((c) => c.taskId));
+    }
+    if (unclaimed.length > 1) return fail(`${unclaimed.length} unclaimed tasks were found and none can be told apart`, unclaimed.map((c) => c.taskId));
+    if (unclaimed.length === 0) {
+      // No task of ours exists, or the list does not show it yet: look again after a grace period, then send again (once).
+      const wait = startedAt + LIST_GRACE_MS - Date.now();
+      if (wait > 0) {
+        if (row.submitState !== 'ambiguous') await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
+        return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, wait + 100));
+      }
+      if (this.config.ambiguousSubmit === 'fail' || row.possibleDuplicateCharge) return fail('no unclaimed task was found');
+      return this.resendOnce(ctx, execution, `${reason}; no task of it is in the list`);
     }
     ctx.log.warn({ taskId: unclaimed[0]!.taskId }, 'ambiguous submission reconciled from the task list');
     await this.journalTask(ctx, unclaimed[0]!.taskId, 0);
@@ -653,6 +693,16 @@ export class Executor {
         message: `${describeNode(node)}: Freepik may have answered this synchronous request, but the answer was lost (${reason}); ${why}, so it was not re-sent.`,
       });
     }
+    return this.resendOnce(ctx, execution, reason);
+  }
+
+  /**
+   * Sends a submission whose answer was lost once more, marking the node run possibleDuplicateCharge
+   * (visible in the run view); one executor wins the compare-and-set, and a node already marked is
+   * never re-sent again.
+   */
+  private async resendOnce(ctx: NodeContext, execution: HttpExecution<unknown>, reason: string): Promise<void> {
+    const { node, row, run } = ctx;
     const resent = await this.updateWithEvent(
       this.autocommit(),
       `UPDATE node_runs SET submit_state = 'none', task_id = NULL, status = 'running', possible_duplicate_charge = true
@@ -663,7 +713,7 @@ export class Executor {
     );
     this.deps.events.publish(run.id, resent.events);
     if (!resent.updated) return; // another executor took it
-    ctx.log.warn({ reason }, 'sync answer lost: sending the request once more (possible duplicate charge)');
+    ctx.log.warn({ reason }, 'submission answer lost: sending the request once more (possible duplicate charge)');
     Object.assign(row, { submitState: 'none', taskId: null, status: 'running', possibleDuplicateCharge: true });
     return this.submit(ctx, execution);
   }
@@ -858,17 +908,19 @@ export class Executor {
   async failNode(ctx: NodeContext, error: ErrorJson, polled = 0): Promise<void> {
     const { node, row } = ctx;
     const full: ErrorJson = { ...error, nodeId: node.id };
-    await this.inRunTx(ctx.run.id, async (tx) => {
+    const failed = await this.inRunTx(ctx.run.id, async (tx) => {
       const state = await this.lockRun(tx);
       const current = state?.byNode.get(node.id);
-      if (!state || !current || isTerminalNode(current.status)) return;
+      if (!state || !current || isTerminalNode(current.status)) return false;
       tx.writeNode({ id: current.id, status: 'failed', error: full, polled });
       Object.assign(current, { status: 'failed', error: full, finishedAt: new Date() });
       tx.event('node.failed', node.id, { error: full });
       await this.advance(tx, state);
+      return true;
     });
     this.dropHandoffs(ctx.run.id, node.id);
-    ctx.log.warn({ error: full }, 'node failed');
+    // Once per node: a duplicated job that finds the node already failed says nothing.
+    if (failed) ctx.log.warn({ error: full }, 'node failed');
   }
 
   private advanceOnly(runId: string): Promise<void> {
@@ -967,31 +1019,78 @@ export class Executor {
     return (this.config.submitTimeoutMs ?? 60_000) + 5_000;
   }
 
+  /**
+   * Whether the process that journaled a submission is alive: this process (its POST is in
+   * flight here or not at all), or another whose heartbeat is fresh. undefined: not known (no owner
+   * recorded), so the caller falls back to the submit window.
+   */
+  private async ownerAlive(owner: string | null | undefined): Promise<boolean | undefined> {
+    if (!owner) return undefined;
+    if (owner === this.deps.processId) return true;
+    const [row] = await this.db
+      .select({ id: engineProcesses.id })
+      .from(engineProcesses)
+      .where(and(eq(engineProcesses.id, owner), sql`${engineProcesses.heartbeatAt} > now() - ${sql.raw(`interval '${OWNER_DEAD_AFTER_MS / 1000} seconds'`)}`));
+    return row !== undefined;
+  }
+
+  /** Start-up: on PGlite every 'submitting' row is orphaned (one process, lockfile); then a sweep. */
   async recover(): Promise<number> {
     if (this.deps.handle.kind === 'pglite') {
       // PGlite belongs to this process alone (lockfile): a submission left 'submitting' belonged to a
       // process that is gone, so its answer is lost for good. Reconcile it now instead of waiting.
       await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.submitState, 'submitting'));
+      // For the same reason every other process recorded here is dead, and so are the active jobs it left.
+      await this.db.delete(engineProcesses).where(ne(engineProcesses.id, this.deps.processId));
+      return this.sweep(true);
     }
-    const open = await this.db.select({ id: runs.id }).from(runs).where(inArray(runs.status, ['queued', 'running']));
-    for (const { id } of open) {
-      await this.inRunTx(id, async (tx) => {
-        const rows = await tx.db.select().from(nodeRuns).where(eq(nodeRuns.runId, id));
-        const now = Date.now();
-        for (const row of rows) {
-          if (isTerminalNode(row.status) || row.status === 'pending') continue;
-          if (row.submitState === 'submitted') {
-            // A check job is pending in pg-boss unless the process died while running it (then it is overdue).
-            if (!row.nextPollAt || row.nextPollAt.getTime() <= now) tx.job(QUEUES.check, row.nodeId);
-          } else {
-            tx.job(QUEUES.execute, row.nodeId);
-          }
-        }
-        await this.advance(tx);
+    return this.sweep();
+  }
+
+  /**
+   * The recovery sweep, at start and every SWEEP_MS in every process that takes jobs (any may run
+   * it; it is idempotent): a node of an open run whose work nobody has in hand — no waiting or
+   * recently started job in pg-boss, or a submission whose owner stopped beating — gets the job it
+   * needs (execute before the task id is journaled, check after), with a singleton key so several
+   * sweeps send it once. Runs with nothing in flight are advanced (a ready node queued, or the run
+   * finished). Returns how many runs needed something.
+   */
+  async sweep(activeAreOrphans = false): Promise<number> {
+    const dead = `(n.owner IS NOT NULL AND n.owner <> '${this.deps.processId.replace(/'/g, "''")}' AND NOT EXISTS (SELECT 1 FROM engine_processes p WHERE p.id = n.owner AND p.heartbeat_at > now() - interval '${OWNER_DEAD_AFTER_MS / 1000} seconds'))`;
+    const { rows } = await this.autocommit().query(
+      `SELECT n.run_id, n.node_id, n.submit_state, n.status,
+         ${liveJobSql(QUEUES.execute, activeAreOrphans ? 0 : 600)} AS has_execute, ${liveJobSql(QUEUES.check, activeAreOrphans ? 0 : 30)} AS has_check, ${dead} AS owner_dead
+       FROM node_runs n JOIN runs r ON r.id = n.run_id
+       WHERE r.status IN ('queued', 'running') AND n.status IN ('queued', 'running', 'submitted')`,
+    );
+    const lost = new Map<string, { queue: QueueName; nodeId: string }[]>();
+    for (const raw of rows as { run_id: string; node_id: string; submit_state: string; status: string; has_execute: boolean; has_check: boolean; owner_dead: boolean }[]) {
+      let queue: QueueName | undefined;
+      if (raw.submit_state === 'submitted') {
+        if (!raw.has_check) queue = QUEUES.check;
+      } else if (!raw.has_execute || ((raw.submit_state === 'submitting' || raw.submit_state === 'ambiguous') && raw.owner_dead)) {
+        queue = QUEUES.execute;
+      }
+      if (!queue) continue;
+      const list = lost.get(raw.run_id) ?? [];
+      list.push({ queue, nodeId: raw.node_id });
+      lost.set(raw.run_id, list);
+    }
+    const slot = Math.max(1, Math.round(SWEEP_MS / 1000));
+    for (const [runId, jobs] of lost) {
+      await this.inRunTx(runId, async (tx) => {
+        for (const job of jobs) tx.job(job.queue, job.nodeId, 0, { key: `${runId}:${job.nodeId}`, seconds: slot });
       });
     }
-    if (open.length) this.log.info({ runs: open.length }, 'recovered unfinished runs');
-    return open.length;
+    // Runs with nothing in flight: a join whose advance was lost, or a run that should have finished.
+    const { rows: idle } = await this.autocommit().query(
+      `SELECT r.id FROM runs r WHERE r.status IN ('queued', 'running')
+         AND NOT EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.id AND n.status IN ('queued', 'running', 'submitted'))`,
+    );
+    for (const { id } of idle as { id: string }[]) await this.advanceOnly(id);
+    const count = new Set([...lost.keys(), ...(idle as { id: string }[]).map((r) => r.id)]).size;
+    if (count) this.log.info({ runs: count, jobs: [...lost.values()].reduce((a, l) => a + l.length, 0) }, 'recovery sweep re-sent lost work');
+    return count;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1232,7 +1331,7 @@ export class Executor {
    */
   async inRunTx<T>(runId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const events: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> }[] = [];
-    const jobs: { queue: QueueName; nodeId: string; delayMs: number }[] = [];
+    const jobs: { queue: QueueName; nodeId: string; delayMs: number; singleton?: SingletonJob }[] = [];
     let published: RunEvent[] = [];
     const nodeChanges = new Map<string, NodeChange>();
     const assetRows: AssetRow[] = [];
@@ -1246,7 +1345,7 @@ export class Executor {
         raw,
         runId,
         event: (type, nodeId, data) => events.push({ type, nodeId, data }),
-        job: (queue, nodeId, delayMs = 0) => jobs.push({ queue, nodeId, delayMs }),
+        job: (queue, nodeId, delayMs = 0, singleton) => jobs.push({ queue, nodeId, delayMs, singleton }),
         writeNode: (change) => nodeChanges.set(change.id, { ...nodeChanges.get(change.id), ...change }),
         writeRun: (change) => {
           runChange = { ...runChange, ...change };
@@ -1257,7 +1356,7 @@ export class Executor {
         },
       };
       const value = await fn(tx);
-      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs);
+      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs, job.singleton);
       const last = events.length || nodeChanges.size || runChange || assetRows.length ? this.flush(runId, [...nodeChanges.values()], runChange, events, assetRows) : undefined;
       return { value, last };
     });
@@ -1348,7 +1447,7 @@ export class Executor {
 }
 
 const NODE_RUN_COLUMNS =
-  'n.id, n.run_id, n.node_id, n.node_type, n.status, n.attempt, n.idempotency_key, n.submit_state, n.task_id, n.sync_result, n.possible_duplicate_charge, n.request_summary, n.inputs, n.outputs, n.error, n.poll_count, n.next_poll_at, n.created_at, n.started_at, n.submitted_at, n.finished_at';
+  'n.id, n.run_id, n.node_id, n.node_type, n.status, n.attempt, n.idempotency_key, n.submit_state, n.task_id, n.owner, n.sync_result, n.possible_duplicate_charge, n.request_summary, n.inputs, n.outputs, n.error, n.poll_count, n.next_poll_at, n.created_at, n.started_at, n.submitted_at, n.finished_at';
 
 /** A node_runs row as selected with NODE_RUN_COLUMNS, in the schema's own shape. */
 function toNodeRunRow(raw: unknown): NodeRunRow {
@@ -1364,6 +1463,7 @@ function toNodeRunRow(raw: unknown): NodeRunRow {
     idempotencyKey: r.idempotency_key as string,
     submitState: r.submit_state as NodeRunRow['submitState'],
     taskId: (r.task_id as string | null) ?? null,
+    owner: (r.owner as string | null) ?? null,
     syncResult: r.sync_result ?? null,
     possibleDuplicateCharge: r.possible_duplicate_charge === true || r.possible_duplicate_charge === 't',
     requestSummary: r.request_summary ?? null,

@@ -37,6 +37,24 @@ export interface RawClient {
   defer?(text: string, values: unknown[]): void;
 }
 
+/** A job sent by the recovery sweep: at most one per key (and queue) per `seconds` slot. */
+export interface SingletonJob {
+  key: string;
+  seconds: number;
+}
+
+/**
+ * A job of `queue` for node run `n` (an SQL alias with run_id and node_id) that is waiting or
+ * running, from pg-boss's own table: the sweep's test of "this node's work is in hand".
+ * Active jobs count only when they started less than `activeSeconds` ago, waiting ones only until
+ * 5 s past due: another process's delayed job may wait for pg-boss's polling floor (30 s with
+ * LISTEN/NOTIFY), and a fresh one here is woken at once (a duplicate check or execute is harmless).
+ */
+export function liveJobSql(queue: QueueName, activeSeconds: number): string {
+  return `EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = '${queue}' AND j.data->>'runId' = n.run_id::text AND j.data->>'nodeId' = n.node_id
+    AND ((j.state IN ('created', 'retry') AND j.start_after > now() - interval '5 seconds') OR (j.state = 'active' AND j.started_on > now() - interval '${activeSeconds} seconds')))`;
+}
+
 export interface WorkerOptions {
   batchSize: number;
   /** Fetch loops per queue in this process. */
@@ -116,7 +134,7 @@ export class JobQueue {
    * transaction can defer writes, pg-boss's own insert statement travels with its COMMIT: the
    * job id is chosen here, so pg-boss needs nothing back from it.
    */
-  async send(tx: RawClient, queue: QueueName, data: NodeJobData, delayMs = 0): Promise<void> {
+  async send(tx: RawClient, queue: QueueName, data: NodeJobData, delayMs = 0, singleton?: SingletonJob): Promise<void> {
     const id = randomUUID();
     const defer = tx.defer?.bind(tx);
     const db: BossDb = defer
@@ -127,7 +145,13 @@ export class JobQueue {
           },
         }
       : { executeSql: (text, values) => tx.query(text, values) as Promise<{ rows: any[] }> };
-    await this.boss.send(queue, data, { db, id, ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
+    await this.boss.send(queue, data, {
+      db,
+      id,
+      ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}),
+      // pg-boss keeps one job per key and time slot (ON CONFLICT DO NOTHING): sweeps of several processes send it once.
+      ...(singleton ? { singletonKey: singleton.key, singletonSeconds: singleton.seconds } : {}),
+    });
   }
 
   /** Wakes this process's workers of `queue` now or when a delayed job comes due. */
