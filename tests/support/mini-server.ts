@@ -18,10 +18,11 @@ export async function startMiniServer(getEngine: () => Engine, port = 0): Promis
   const webhooks = { accepted: 0, refused: 0 };
   const server = http.createServer(async (req, res) => {
     try {
-      if (req.method === 'POST' && req.url === '/api/webhooks/freepik') {
+      const url = new URL(req.url ?? '/', 'http://mini');
+      if (req.method === 'POST' && url.pathname === '/api/webhooks/freepik') {
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
-        await getEngine().acceptWebhook({ headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8') });
+        await getEngine().acceptWebhook({ headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), query: Object.fromEntries(url.searchParams) });
         webhooks.accepted++;
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
         return;

@@ -298,6 +298,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         .returning({ webhookId: webhookDeliveries.webhookId });
       if (!inserted.length) throw new PikflowError('webhook_rejected', `webhook refused: webhook-id ${webhookId} was already received (replay)`);
       if (!task.taskId) return;
+      // A task whose submission answer was lost (or is still in flight) announces its node run and attempt
+      // in the URL: adopt it there, so the submission is resolved without guessing from the task list.
+      const nodeRun = typeof request.query?.node_run === 'string' ? request.query.node_run : undefined;
+      const submission = Number(request.query?.attempt);
+      if (nodeRun && /^[0-9a-f-]{36}$/i.test(nodeRun) && Number.isInteger(submission)) await executor.adoptAnnounced(nodeRun, submission, task.taskId);
       // A fast task can call back before our journal write of its id has committed: look a few times.
       for (let attempt = 0; attempt < 10; attempt++) {
         if ((await executor.applyTaskUpdate(task.taskId, body)) === 'applied') return;

@@ -38,17 +38,18 @@
  * for a decision: the database guards (journal CAS, run lock) make them, and a handler that
  * finds its hand-off stale reads the database and starts over.
  *
- * Never paying twice: the journal CAS (submit_state 'none' → 'submitting') lets exactly one
- * executor POST for a node, and duplicated jobs (pg-boss retries, recovery) only ever
- * resume from the journal. A POST whose answer was lost is 'ambiguous': it is reconciled
- * through the endpoint's list route (adopt the one task of that endpoint, not journaled by
- * any node run, that appeared in the submit window, when no other node run of the endpoint
- * has an unresolved submission that could own it), and otherwise the node fails with
- * `ambiguous_submit` — we would rather ask a human than pay for a second task. The file
- * service upload is keyed by the node run's idempotency key, so re-POSTing it is safe.
+ * Never paying twice: the journal CAS (submit_state 'none' → 'submitting', with the owning
+ * process) lets exactly one executor POST for a node, and duplicated jobs (pg-boss retries,
+ * recovery) only ever resume from the journal. A POST whose answer was lost is 'ambiguous': it is
+ * reconciled through the endpoint's list route (adopt the one task nobody journaled, unless an
+ * unfinished rival could own it: then fail `ambiguous_submit` recording the tasks seen; no task
+ * after a grace period: send once more, marked possible_duplicate_charge). Sync answers are
+ * journaled with their id; a lost one is re-sent once and marked (AMBIGUOUS_SUBMIT=fail refuses).
+ * The file service upload is keyed by the node run's idempotency key, so re-POSTing it is safe.
  *
- * Recovery (start): runs left 'queued'/'running' get their lost work re-sent: execute
- * jobs for nodes not yet journaled, check jobs for journaled tasks whose check is overdue.
+ * Recovery is continuous (sweep()): at start and every SWEEP_MS, node runs of open runs whose work
+ * nobody has in hand (no live pg-boss job, or an owner whose heartbeat stopped) get their job
+ * again, with singleton keys; runs with nothing in flight are advanced.
  */
 import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
@@ -457,7 +458,12 @@ export class Executor {
     const { portValues, recorded } = this.gatherInputs(ctx);
     const params = this.parseParams(node, def, portValues);
     const inputs = await this.transportInputs(ctx, portValues);
-    const webhookUrl = execution.service === 'freepik' && webhooksEnabled(this.config) ? `${this.config.publicUrl}/api/webhooks/freepik` : undefined;
+    // The URL names this submission (node run and the attempt the journal is about to record): a task
+    // whose answer is lost still tells its owner who it is when it calls back (see adoptAnnounced).
+    const webhookUrl =
+      execution.service === 'freepik' && webhooksEnabled(this.config)
+        ? `${this.config.publicUrl}/api/webhooks/freepik?node_run=${row.id}&attempt=${row.attempt + 1}`
+        : undefined;
     if (execution.mode === 'webhook-only' && !webhookUrl) {
       throw new PikflowError(
         'validation_failed',
@@ -506,7 +512,14 @@ export class Executor {
         await this.journalNoTask(row.id);
         throw new Error(`file-service upload lost (${result.reason}); the job is retried`);
       }
-      await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
+      // Only if still unresolved: the task may have announced itself by webhook meanwhile (adoptAnnounced).
+      const marked = await this.db
+        .update(nodeRuns)
+        .set({ submitState: 'ambiguous' })
+        .where(and(eq(nodeRuns.id, row.id), eq(nodeRuns.submitState, 'submitting')))
+        .returning({ id: nodeRuns.id });
+      if (!marked.length) return;
+      row.submitState = 'ambiguous';
       return this.reconcile(ctx, execution, result.reason);
     }
 
@@ -716,6 +729,22 @@ export class Executor {
     ctx.log.warn({ reason }, 'submission answer lost: sending the request once more (possible duplicate charge)');
     Object.assign(row, { submitState: 'none', taskId: null, status: 'running', possibleDuplicateCharge: true });
     return this.submit(ctx, execution);
+  }
+
+  /**
+   * A webhook for a task nobody journaled, whose URL names node run `nodeRunId` and submission
+   * `attempt`: if that submission is still unresolved, the task is its own — journal it (with a
+   * check job, as after the POST's answer) and the webhook is then applied as usual.
+   */
+  async adoptAnnounced(nodeRunId: string, attempt: number, taskId: string): Promise<boolean> {
+    const [row] = await this.db.select({ runId: nodeRuns.runId, nodeId: nodeRuns.nodeId }).from(nodeRuns).where(eq(nodeRuns.id, nodeRunId));
+    if (!row) return false;
+    const ctx = await this.load(row.runId, row.nodeId);
+    if (!ctx || ctx.def.execution.kind !== 'http' || isTerminalNode(ctx.row.status) || ctx.row.attempt !== attempt || ctx.row.taskId) return false;
+    if (ctx.row.submitState !== 'submitting' && ctx.row.submitState !== 'ambiguous') return false;
+    ctx.log.warn({ taskId, attempt }, 'task adopted from its webhook (the submission answer was lost or is still on its way)');
+    await this.journalTask(ctx, taskId, this.firstCheckDelay(ctx.def.execution as HttpExecution<unknown>));
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------

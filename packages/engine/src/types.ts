@@ -105,5 +105,10 @@ export interface Engine {
    * timestamp tolerance and replayed webhook-id, then applies the status change.
    * Throws PikflowError('webhook_rejected') with a reason.
    */
-  acceptWebhook(request: { headers: Record<string, string | string[] | undefined>; rawBody: string }): Promise<void>;
+  acceptWebhook(request: {
+    headers: Record<string, string | string[] | undefined>;
+    rawBody: string;
+    /** The webhook URL's query: `node_run` and `attempt` identify the submission that created the task. */
+    query?: Record<string, unknown>;
+  }): Promise<void>;
 }
