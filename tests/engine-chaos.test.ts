@@ -96,6 +96,7 @@ describe('chaos', () => {
       fileServiceUrl: sim.url,
       poll: { initialDelayMs: 300, factor: 1.5, maxDelayMs: 800 },
       submitTimeoutMs: 2_000,
+      nodeTimeoutMs: 15 * 60_000,
     });
     const children: EngineChild[] = [];
     let handle: DbHandle | undefined;
@@ -169,7 +170,7 @@ describe('chaos', () => {
           ...crash.map((v) => `${v.error?.code} at ${v.error?.nodeId}: ${v.error?.message}`),
           ...views
             .filter((v) => v.status === 'running' || v.status === 'queued')
-            .map((v) => `stuck ${v.id}: ${v.nodes.map((n) => `${n.nodeId}=${n.status}${n.taskId ? '(task)' : ''}`).join(' ')}`),
+            .map((v) => `stuck ${v.id}: ${v.nodes.map((n) => `${n.nodeId}=${n.status}${n.taskId ? '(task)' : ''}/${rows.find((r) => r.runId === v.id && r.nodeId === n.nodeId)?.submitState ?? ''}`).join(' ')}`),
         ],
       };
       table.push(row);

@@ -762,26 +762,29 @@ export class Executor {
       return this.lostSyncAnswer(ctx, execution, 'the answer was never journaled');
     }
     const elapsed = Date.now() - (row.submittedAt?.getTime() ?? Date.now());
-    if (elapsed >= this.config.nodeTimeoutMs) {
-      return this.failNode(ctx, {
+    const timedOut = () =>
+      this.failNode(ctx, {
         code: 'timeout',
         message: `${describeNode(ctx.node)}: Freepik task ${row.taskId} did not finish within ${Math.round(this.config.nodeTimeoutMs / 1000)} s`,
       });
-    }
-    const remaining = this.config.nodeTimeoutMs - elapsed;
+    const remaining = Math.max(0, this.config.nodeTimeoutMs - elapsed);
     if (!execution.statusPath) {
       // webhook-only endpoints: nothing to poll; this check only enforces the timeout.
+      if (remaining <= 0) return timedOut();
       return this.inRunTx(runId, async (tx) => tx.job(QUEUES.check, nodeId, remaining));
     }
+    // The status is read even past the timeout: after a long outage the task may well have finished.
     let task: TaskSnapshot;
     try {
       task = readTask(await this.deps.client.getJson('freepik', execution.statusPath(row.taskId), ctx.log));
     } catch (error) {
       if (!isPikflowError(error)) throw error;
       if (error.code === 'upstream_rejected') return this.failNode(ctx, { code: error.code, message: error.message });
+      if (remaining <= 0) return timedOut();
       // Freepik keeps failing: try again later, the node timeout bounds it.
       return this.scheduleCheck(ctx, Math.min(remaining, this.nextCheckDelay(row.pollCount, execution)), undefined);
     }
+    if (remaining <= 0 && task.status !== 'COMPLETED' && task.status !== 'FAILED') return timedOut();
     if (task.status === 'COMPLETED') return this.completeFromTask(ctx, execution, task, 1);
     if (task.status === 'FAILED') return this.failNode(ctx, taskFailure(task), 1);
     return this.scheduleCheck(ctx, Math.min(remaining, this.nextCheckDelay(row.pollCount + 1, execution)), task.status);
