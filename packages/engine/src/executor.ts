@@ -85,7 +85,7 @@ import { webhooksEnabled } from './config.ts';
 import { EVENTS_CHANNEL, type EventBus } from './events.ts';
 import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from './freepik-client.ts';
 import { batchedTransaction } from './batched-transaction.ts';
-import { QUEUES, liveJobSql, type JobQueue, type NodeJobData, type QueueName, type RawClient, type SingletonJob } from './jobs.ts';
+import { QUEUES, liveJobsSql, type JobQueue, type NodeJobData, type QueueName, type RawClient, type SingletonJob } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
 
@@ -107,6 +107,8 @@ const OWN_ASSET_ATTEMPTS = 8;
 const SYNC_RESUME_MS = 10_000;
 /** A lost submission whose task is not in the endpoint's list this long after the POST began is taken as never created. */
 const LIST_GRACE_MS = 3_000;
+/** How long an ambiguous submission waits for lower-id rivals to decide first. */
+const RIVAL_ORDER_MAX_MS = 60_000;
 /** How often each job-taking process runs the recovery sweep. */
 export const SWEEP_MS = 15_000;
 /** A process whose heartbeat is older than this is dead: its submissions are reconciled at once. */
@@ -623,7 +625,7 @@ export class Executor {
     const window = this.submitWindowMs();
     const startedAt = row.startedAt?.getTime() ?? Date.now();
     const rivals = await this.db
-      .select({ submitState: nodeRuns.submitState, startedAt: nodeRuns.startedAt, owner: nodeRuns.owner })
+      .select({ id: nodeRuns.id, submitState: nodeRuns.submitState, startedAt: nodeRuns.startedAt, owner: nodeRuns.owner })
       .from(nodeRuns)
       // A finished node run is no rival: the tasks it saw unclaimed when it gave up are excluded below instead.
       .where(
@@ -647,6 +649,12 @@ export class Executor {
       const settles = Math.max(...inFlight.map((r) => r.startedAt!.getTime())) + window - Date.now() + 500;
       if (row.submitState !== 'ambiguous') await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
       return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, settles));
+    }
+    // Unresolved rivals whose POSTs are over decide one at a time, the lowest id first (bounded): the
+    // first gives up recording the tasks it saw, which lets the next decide without it as a rival.
+    if (rivals.some((r) => r.id < row.id) && Date.now() < startedAt + window + RIVAL_ORDER_MAX_MS) {
+      if (row.submitState !== 'ambiguous') await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
+      return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, 2_000));
     }
 
     let listed: { taskId: string; createdAt?: number }[];
@@ -1090,10 +1098,13 @@ export class Executor {
   async sweep(activeAreOrphans = false): Promise<number> {
     const dead = `(n.owner IS NOT NULL AND n.owner <> '${this.deps.processId.replace(/'/g, "''")}' AND NOT EXISTS (SELECT 1 FROM engine_processes p WHERE p.id = n.owner AND p.heartbeat_at > now() - interval '${OWNER_DEAD_AFTER_MS / 1000} seconds'))`;
     const { rows } = await this.autocommit().query(
-      `SELECT n.run_id, n.node_id, n.submit_state, n.status,
-         ${liveJobSql(QUEUES.execute, activeAreOrphans ? 0 : 600)} AS has_execute, ${liveJobSql(QUEUES.check, activeAreOrphans ? 0 : 30)} AS has_check, ${dead} AS owner_dead
+      `WITH live AS (${liveJobsSql({ [QUEUES.execute]: activeAreOrphans ? 0 : 600, [QUEUES.check]: activeAreOrphans ? 0 : 30 })})
+       SELECT n.run_id, n.node_id, n.submit_state, n.status,
+         coalesce(bool_or(l.name = '${QUEUES.execute}'), false) AS has_execute, coalesce(bool_or(l.name = '${QUEUES.check}'), false) AS has_check, ${dead} AS owner_dead
        FROM node_runs n JOIN runs r ON r.id = n.run_id
-       WHERE r.status IN ('queued', 'running') AND n.status IN ('queued', 'running', 'submitted')`,
+         LEFT JOIN live l ON l.run_id = n.run_id::text AND l.node_id = n.node_id
+       WHERE r.status IN ('queued', 'running') AND n.status IN ('queued', 'running', 'submitted')
+       GROUP BY n.id, n.run_id, n.node_id, n.submit_state, n.status, n.owner`,
     );
     const lost = new Map<string, { queue: QueueName; nodeId: string }[]>();
     for (const raw of rows as { run_id: string; node_id: string; submit_state: string; status: string; has_execute: boolean; has_check: boolean; owner_dead: boolean }[]) {

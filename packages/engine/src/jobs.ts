@@ -44,15 +44,19 @@ export interface SingletonJob {
 }
 
 /**
- * A job of `queue` for node run `n` (an SQL alias with run_id and node_id) that is waiting or
- * running, from pg-boss's own table: the sweep's test of "this node's work is in hand".
- * Active jobs count only when they started less than `activeSeconds` ago, waiting ones only until
- * 5 s past due: another process's delayed job may wait for pg-boss's polling floor (30 s with
- * LISTEN/NOTIFY), and a fresh one here is woken at once (a duplicate check or execute is harmless).
+ * The node runs whose work is in hand, from pg-boss's own table: one row per queue and node with a
+ * waiting job (until 5 s past due: another process's delayed job may wait for pg-boss's polling
+ * floor, 30 s with LISTEN/NOTIFY, while a fresh one here is woken at once; a duplicate check or
+ * execute is harmless) or an active one started less than `activeSeconds[queue]` ago. Read once
+ * per sweep (a hash join, not a scan per node run).
  */
-export function liveJobSql(queue: QueueName, activeSeconds: number): string {
-  return `EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = '${queue}' AND j.data->>'runId' = n.run_id::text AND j.data->>'nodeId' = n.node_id
-    AND ((j.state IN ('created', 'retry') AND j.start_after > now() - interval '5 seconds') OR (j.state = 'active' AND j.started_on > now() - interval '${activeSeconds} seconds')))`;
+export function liveJobsSql(activeSeconds: Record<QueueName, number>): string {
+  const active = Object.entries(activeSeconds)
+    .map(([queue, seconds]) => `(j.name = '${queue}' AND j.started_on > now() - interval '${seconds} seconds')`)
+    .join(' OR ');
+  return `SELECT DISTINCT j.name, j.data->>'runId' AS run_id, j.data->>'nodeId' AS node_id FROM pgboss.job j
+    WHERE j.name IN (${Object.keys(activeSeconds).map((q) => `'${q}'`).join(', ')})
+      AND ((j.state IN ('created', 'retry') AND j.start_after > now() - interval '5 seconds') OR (j.state = 'active' AND (${active})))`;
 }
 
 export interface WorkerOptions {
