@@ -681,7 +681,8 @@ export class Executor {
       for (const r of gaveUp) for (const t of (r.error as ErrorJson).tasks ?? []) known.add(t);
     }
     const unclaimed = candidates.filter((c) => !known.has(c.taskId));
-    if ((undated ? rivals : near).length) {
+    // Rivals matter only when there is a task one could take from another; with none left, the no-task path below.
+    if (unclaimed.length && (undated ? rivals : near).length) {
       return fail("another submission to this endpoint is just as unresolved, so a task in the list could be either one's", unclaimed.map((c) => c.taskId));
     }
     if (unclaimed.length > 1) return fail(`${unclaimed.length} unclaimed tasks were found and none can be told apart`, unclaimed.map((c) => c.taskId));
