@@ -25,7 +25,7 @@
  * served from the cache, no Freepik request is made (the row fails unless submissions are 0).
  * `--only=<db>:cached:<N>` runs just that one.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +37,7 @@ import sharp from 'sharp';
 import { createDb, nodeRuns, runs, type DbHandle } from '@pikflow/db';
 import { createEngine, engineConfigFromEnv, DEFAULT_POLL, type EngineConfig } from '@pikflow/engine';
 import type { CacheMode, PipelineDocument } from '@pikflow/pipeline';
+import { startSimProcess, type SimProcess } from '../tests/support/sim-process.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -62,49 +63,6 @@ const PIPELINE: PipelineDocument = {
     { id: 'e4', source: 'upload', sourceHandle: 'url', target: 'stored_url', targetHandle: 'value' },
   ],
 };
-
-// ---------------------------------------------------------------------------------------
-// The simulator, in its own process.
-
-interface SimProcess {
-  url: string;
-  child: ChildProcess;
-  configure(patch: Record<string, unknown>): Promise<void>;
-  reset(): Promise<void>;
-  stats(): Promise<{ submissions: Record<string, number>; polls: Record<string, number> }>;
-}
-
-async function startSim(): Promise<SimProcess> {
-  // BENCH_SIM_NODE_ARGS: extra node flags for the simulator (e.g. `--cpu-prof --cpu-prof-dir=/tmp/sim-prof`).
-  const extra = (process.env.BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(root, 'packages/freepik-sim/src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, SIM_PORT: '0', LOG_LEVEL: 'warn', SIM_WEBHOOK_SECRET: 'bench-secret' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', () => reject(new Error(`simulator exited: ${out}`)));
-  });
-  child.stdout!.resume();
-  const post = async (path: string, body?: unknown) => {
-    const response = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  };
-  await post('/__sim/config', { rateLimits: false, seed: 1 });
-  return {
-    url,
-    child,
-    configure: (patch) => post('/__sim/config', patch),
-    reset: () => post('/__sim/reset'),
-    stats: async () => (await fetch(`${url}/__sim/stats`)).json() as Promise<{ submissions: Record<string, number>; polls: Record<string, number> }>,
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 // SQL statement counter (--queries, PostgreSQL): every statement any pg client of this
@@ -400,7 +358,8 @@ async function main(): Promise<void> {
     }
     process.exit(failed ? 1 : 0);
   }
-  const sim = await startSim();
+  // BENCH_SIM_NODE_ARGS: extra node flags for the simulator (e.g. `--cpu-prof --cpu-prof-dir=/tmp/sim-prof`).
+  const sim = await startSimProcess({ nodeArgs: (process.env.BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), env: { SIM_WEBHOOK_SECRET: 'bench-secret' } });
   console.log(`simulator: ${sim.url} (separate process); pipeline: input → Gemini → Precision V2 ×2 → file upload → output; 32×24 PNG input\n`);
   if (!args.has('--batches-only')) {
     console.log(HEADER);

@@ -65,6 +65,10 @@ switch (command) {
   case 'bench':
     run('npx', ['tsx', 'scripts/bench.ts', ...rest]);
     break;
+  case 'chaos':
+    // The full chaos test (30 runs, 20 kill -9 per mode); `npm test` runs its small version.
+    run('npx', [...PNPM, 'exec', 'vitest', 'run', 'tests/engine-chaos.test.ts', ...rest], { CHAOS: 'full' });
+    break;
   case 'sim':
     run('npx', ['tsx', 'packages/freepik-sim/src/main.ts', ...rest]);
     break;
@@ -72,6 +76,6 @@ switch (command) {
     run('npx', ['tsx', 'packages/engine/src/bin/worker.ts', ...rest]);
     break;
   default:
-    console.error(`unknown command ${command}; use start | test | bench | sim | worker`);
+    console.error(`unknown command ${command}; use start | test | bench | chaos | sim | worker`);
     process.exit(2);
 }

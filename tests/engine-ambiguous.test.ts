@@ -1,58 +1,17 @@
 /**
  * A submission whose answer is lost (the connection drops after Freepik created the
- * task) is never re-POSTed: the engine reconciles it through the endpoint's task list,
- * or fails the node with ambiguous_submit when the list cannot tell — including when
- * another node run's submission to the endpoint is just as unresolved and could own the task.
+ * task) is reconciled through the endpoint's task list: the one unclaimed task is adopted; when
+ * the list cannot tell (several candidates, or another unresolved submission could own the task)
+ * the node fails with ambiguous_submit and records the tasks it saw; when the list shows no task
+ * after a grace period, the request is sent once more and the node run marked possibleDuplicateCharge.
+ * Node runs that gave up are no rivals for ever (issue 10, item 3).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import { seedPipeline, smallPng, startHarness, type Harness } from './support/engine-harness.ts';
+import { startLossyProxy } from './support/lossy-proxy.ts';
 
 const GEMINI_PATH = '/v1/ai/gemini-2-5-flash-image-preview';
-
-/**
- * Forwards to the simulator; drops the client connection after the first Gemini POST was
- * answered upstream. `armPair()`: of the next two Gemini POSTs, the first is dropped before it
- * reaches the simulator (no task) and the second after (a task nobody knows about).
- */
-async function startLossyProxy(target: string) {
-  let dropNext = true;
-  let dropBeforeNext = false;
-  const server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (req.method === 'POST' && req.url === GEMINI_PATH && dropBeforeNext) {
-      dropBeforeNext = false;
-      req.socket.destroy(); // never forwarded: no task exists
-      return;
-    }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
-    const upstream = await fetch(target + req.url, {
-      method: req.method,
-      headers,
-      body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
-    });
-    const body = Buffer.from(await upstream.arrayBuffer());
-    if (req.method === 'POST' && req.url === GEMINI_PATH && dropNext) {
-      dropNext = false;
-      req.socket.destroy(); // the task exists upstream; its id never reaches the engine
-      return;
-    }
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    arm: () => (dropNext = true),
-    armPair: () => {
-      dropBeforeNext = true;
-      dropNext = true;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('lost submission answers', () => {
   let sim: RunningSimulator;
@@ -61,7 +20,7 @@ describe('lost submission answers', () => {
   const apiKey = `ambiguous-${Date.now()}`;
   beforeAll(async () => {
     sim = await startSimulator({ latencyMs: 150, rateLimits: false });
-    proxy = await startLossyProxy(sim.url);
+    proxy = await startLossyProxy(sim.url, GEMINI_PATH);
     h = await startHarness({
       kind: 'pglite',
       existingSim: sim,
@@ -120,17 +79,53 @@ describe('lost submission answers', () => {
 
   it("never adopts a task that another unresolved submission of the endpoint could own", async () => {
     // Two runs at once: one POST never reaches Freepik, the other creates a task whose answer is
-    // lost. The list then holds one unclaimed task, and either run could be its owner.
+    // lost. The list then holds one unclaimed task, and either run could be its owner: neither
+    // adopts it. The one that gives up records it as a possible orphan; if the other then finds no
+    // task of its own, it sends once more and says so on its node run.
     proxy.armPair();
     const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
     const [a, b] = await Promise.all([smallPng(10, 10, 1), smallPng(10, 10, 2)]);
     const started = await Promise.all([a, b].map((input) => h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri }, cache: { mode: 'off' } })));
-    const runs = await Promise.all(started.map(({ runId }) => h.engine.waitForRun(runId, 20_000)));
-    expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 1);
+    const runs = await Promise.all(started.map(({ runId }) => h.engine.waitForRun(runId, 30_000)));
+    const resent = runs.filter((run) => run.nodes.find((n) => n.nodeId === 'restore')!.possibleDuplicateCharge);
+    expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 1 + resent.length);
+    expect(resent.length).toBeLessThanOrEqual(1);
+    const orphans = runs.flatMap((run) => ((run.error as { tasks?: string[] } | undefined)?.tasks ?? []));
     for (const run of runs) {
+      const restore = run.nodes.find((n) => n.nodeId === 'restore')!;
+      if (run.status === 'succeeded') {
+        expect(restore.possibleDuplicateCharge).toBe(true);
+        expect(orphans).not.toContain(restore.taskId);
+        continue;
+      }
       expect(run.status).toBe('failed');
       expect(run.error).toMatchObject({ code: 'ambiguous_submit', nodeId: 'restore' });
-      expect(run.nodes.find((n) => n.nodeId === 'restore')!.taskId).toBeFalsy();
+      expect(restore.taskId).toBeFalsy();
     }
+  });
+
+  it('a node run that gave up earlier is no rival for ever: the next lost answer is adopted from the list', async () => {
+    // The runs above left failed ambiguous node runs of this endpoint and unclaimed tasks in the list.
+    proxy.arm();
+    const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
+    const input = await smallPng(10, 10, 5);
+    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    const run = await h.engine.waitForRun(runId, 30_000);
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 1);
+    expect(run.nodes.find((n) => n.nodeId === 'restore')!.possibleDuplicateCharge).toBeUndefined();
+  });
+
+  it('a POST that never reached Freepik (no task in the list after the grace period) is sent again once, and marked', async () => {
+    proxy.armBefore();
+    const before = sim.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
+    const input = await smallPng(10, 10, 6);
+    const { runId } = await h.engine.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    const run = await h.engine.waitForRun(runId, 30_000);
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    expect(sim.stats().submissions['freepik.gemini-2-5-flash']).toBe(before + 1);
+    const restore = run.nodes.find((n) => n.nodeId === 'restore')!;
+    expect(restore.possibleDuplicateCharge).toBe(true);
+    expect(restore.attempt).toBe(2);
   });
 });

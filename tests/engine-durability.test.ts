@@ -79,7 +79,8 @@ describe.each(DB_KINDS)('kill -9 on %s', (kind) => {
 });
 
 describe.each(DB_KINDS)('repeated kill -9 on %s', (kind) => {
-  it('3 runs, the process killed 4 times, each after a seeded random 1–5 of its requests: every run ends, no task is paid for twice', async () => {
+  // Four PGlite start-ups on a loaded machine: bounded generously.
+  it('3 runs, the process killed 4 times, each after a seeded random 1–5 of its requests: every run ends, no task is paid for twice', { timeout: 180_000 }, async () => {
     sim.configure({ latencyMs: 1_000 });
     sim.resetStats();
     const fresh = await freshDatabase(kind);
@@ -127,7 +128,7 @@ describe.each(DB_KINDS)('repeated kill -9 on %s', (kind) => {
       const engine = createEngine({ config, db: handle, logger: quietLogger(), workers: { pollingIntervalSeconds: 0.5 } });
       await engine.start();
       try {
-        const runs = await Promise.all(runIds.map((id) => engine.waitForRun(id, 60_000)));
+        const runs = await Promise.all(runIds.map((id) => engine.waitForRun(id, 120_000)));
         for (const run of runs) {
           if (run.status === 'succeeded') {
             expect(typeof run.outputs!.stored_url).toBe('string');

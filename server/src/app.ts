@@ -115,7 +115,8 @@ async function defaultEngine(input: EngineFactoryInput): Promise<Engine> {
 /**
  * Builds the whole server (not listening): logger, Freepik target (real API or the
  * simulator), database, engine, and the Fastify app with every route. Use
- * `startServer` to also listen; `app.close()` stops everything this function started.
+ * `startServer` to also listen and start the engine (only once the socket is bound);
+ * `app.close()` stops everything this function started.
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
@@ -289,9 +290,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     app.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);
     });
-    app.addHook('onReady', async () => {
-      await engine.start();
-    });
+    // The engine starts in startServer once the socket is bound: recovered nodes hand Freepik
+    // URLs of our own asset route, which must answer by then.
+    engines.set(app as unknown as FastifyInstance, engine);
     app.addHook('onClose', async () => {
       await engine.stop().catch((err: unknown) => logger.error({ err }, 'engine stop failed'));
       await cleanup();
@@ -351,11 +352,15 @@ export interface StartServerResult {
   close(): Promise<void>;
 }
 
-/** buildApp + listen on the reserved port. Tests use this with PORT=0 on 127.0.0.1. */
+/** The engine of each app buildApp made, started by startServer after listen. */
+const engines = new WeakMap<FastifyInstance, Engine>();
+
+/** buildApp + listen on the reserved port, then the engine. Tests use this with PORT=0 on 127.0.0.1. */
 export async function startServer(options: BuildAppOptions): Promise<StartServerResult> {
   const app = await buildApp(options);
   try {
     await app.listen({ port: app.pikflow.port, host: options.config.host });
+    await engines.get(app)?.start();
   } catch (err) {
     await app.close();
     throw err;

@@ -70,6 +70,7 @@ export const nodeRunViewSchema = z.object({
   taskId: z.string().optional(),
   attempt: z.number(),
   pollCount: z.number(),
+  possibleDuplicateCharge: z.literal(true).optional().describe('A lost submission answer was re-sent: Freepik may have charged twice for this node'),
   startedAt: z.string().optional(),
   submittedAt: z.string().optional(),
   finishedAt: z.string().optional(),

@@ -17,7 +17,7 @@ const config = engineConfigFromEnv(process.env, {
   freepik: { baseUrl: sim, apiKey: process.env.SIM_API_KEY ?? '' },
   fileServiceUrl: sim,
   runWorkers: process.env.RUN_WORKERS !== 'false',
-  submitTimeoutMs: 2_000,
+  submitTimeoutMs: Number(process.env.SUBMIT_TIMEOUT_MS ?? 2_000),
 });
 const engine = createEngine({ config, db: handle, logger: pino({ level: process.env.CHILD_LOG_LEVEL ?? 'silent' }), workers: { pollingIntervalSeconds: 0.5 } });
 await engine.start();

@@ -14,14 +14,15 @@ export interface MiniServer {
   close(): Promise<void>;
 }
 
-export async function startMiniServer(getEngine: () => Engine): Promise<MiniServer> {
+export async function startMiniServer(getEngine: () => Engine, port = 0): Promise<MiniServer> {
   const webhooks = { accepted: 0, refused: 0 };
   const server = http.createServer(async (req, res) => {
     try {
-      if (req.method === 'POST' && req.url === '/api/webhooks/freepik') {
+      const url = new URL(req.url ?? '/', 'http://mini');
+      if (req.method === 'POST' && url.pathname === '/api/webhooks/freepik') {
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
-        await getEngine().acceptWebhook({ headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8') });
+        await getEngine().acceptWebhook({ headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), query: Object.fromEntries(url.searchParams) });
         webhooks.accepted++;
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
         return;
@@ -46,10 +47,9 @@ export async function startMiniServer(getEngine: () => Engine): Promise<MiniServ
     }
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     webhooks,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -64,7 +64,8 @@ export async function freshDatabase(kind: DbKind): Promise<FreshDatabase> {
   };
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** A connection to the maintenance database (for CREATE/DROP/ALTER DATABASE). */
+export async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await client.connect();
   try {

@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** An Idempotency-Key sent again with a different request body. */
+  idempotency_key_reused: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
   webhook_rejected: 401,
@@ -22,6 +24,7 @@ export const ERROR_CODES = {
   upstream_error: 502,
   task_failed: 502,
   ambiguous_submit: 502,
+  assets_unreachable: 502,
   timeout: 504,
   cancelled: 409,
   unavailable: 503,

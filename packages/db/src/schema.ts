@@ -3,6 +3,7 @@ import {
   bigserial,
   index,
   integer,
+  boolean,
   jsonb,
   pgTable,
   primaryKey,
@@ -98,6 +99,15 @@ export const nodeRuns = pgTable(
     inputs: jsonb('inputs'),
     outputs: jsonb('outputs'),
     error: jsonb('error'),
+    /** The engine process (engine_processes.id) that journaled 'submitting': while it is alive its POST may still be answered. */
+    owner: text('owner'),
+    /** A sync endpoint's answer, journaled with its task id so a restart completes from it instead of waiting. */
+    syncResult: jsonb('sync_result'),
+    /**
+     * Set when a submission whose answer was lost was sent again (the documented policy for
+     * sync endpoints and for async ones the task list cannot settle): Freepik may have charged twice.
+     */
+    possibleDuplicateCharge: boolean('possible_duplicate_charge').notNull().default(false),
     pollCount: integer('poll_count').notNull().default(0),
     nextPollAt: ts('next_poll_at'),
     createdAt: createdAt(),
@@ -111,6 +121,25 @@ export const nodeRuns = pgTable(
     // In-flight node runs per endpoint: the per-key concurrency count (engine limiter.ts).
     index('node_runs_in_flight').on(t.nodeType).where(sql`status IN ('running', 'submitted')`),
   ],
+);
+
+/**
+ * Idempotency-Key of the REST trigger: a retried POST with the same key (and the same body,
+ * by fingerprint) gets the run the first one started. Inserted with the run, in one statement.
+ */
+export const runIdempotencyKeys = pgTable(
+  'run_idempotency_keys',
+  {
+    pipelineId: uuid('pipeline_id').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of the request (pipeline, version, inputs). */
+    fingerprint: text('fingerprint').notNull(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.pipelineId, t.key] })],
 );
 
 /** Durable event log of a run: SSE replays it, so a late subscriber sees everything. */
@@ -154,6 +183,17 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   webhookId: text('webhook_id').primaryKey(),
   taskId: text('task_id'),
   receivedAt: createdAt(),
+});
+
+/**
+ * Engine processes that take jobs, with a heartbeat: a submission whose owner stopped beating is
+ * known orphaned and is reconciled at once instead of after the submit window.
+ */
+export const engineProcesses = pgTable('engine_processes', {
+  id: text('id').primaryKey(),
+  pid: integer('pid'),
+  startedAt: createdAt(),
+  heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
 });
 
 /** API tokens, stored as SHA-256 hashes. */

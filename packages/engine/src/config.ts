@@ -54,6 +54,8 @@ export function engineConfigFromEnv(env: Env = process.env, overrides: Partial<E
     quota: quotaConfigFromEnv(env, apiKey ? 'freepik' : 'simulator'),
     ...pricesFromEnv(env),
     ...budgetsFromEnv(env),
+    ambiguousSubmit: ambiguousPolicy(env.AMBIGUOUS_SUBMIT),
+    ...(env.PUBLIC_URL_WAIT_MS ? { waitForPublicUrlMs: num(env, 'PUBLIC_URL_WAIT_MS', 60_000) } : {}),
   };
   return { ...base, ...overrides, freepik: { ...base.freepik, ...overrides.freepik }, poll: { ...base.poll, ...overrides.poll } };
 }
@@ -81,6 +83,12 @@ function budgetsFromEnv(env: Env): Pick<EngineConfig, 'budgets'> {
     if (env[key]?.trim()) budgets[field] = num(env, key, 0);
   }
   return Object.keys(budgets).length ? { budgets } : {};
+}
+
+function ambiguousPolicy(raw: string | undefined): 'resend' | 'fail' {
+  const value = raw?.trim().toLowerCase() || 'resend';
+  if (value !== 'resend' && value !== 'fail') throw new Error(`AMBIGUOUS_SUBMIT must be "resend" or "fail", got "${raw}"`);
+  return value;
 }
 
 /** Webhooks are used only when Freepik can reach us and we can verify what it sends. */

@@ -2,10 +2,11 @@
  * createEngine wires the pieces behind the Engine interface: the asset store, the
  * Freepik client, pg-boss queues, the event bus and the executor.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { PikflowError, getNode, isPikflowError, readTask } from '@pikflow/catalog';
-import { nodeRuns, pipelineVersions, quotaWaits, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
+import { engineProcesses, nodeRuns, pipelineVersions, quotaWaits, runIdempotencyKeys, runs, webhookDeliveries, type DbHandle } from '@pikflow/db';
 import {
   describeNode,
   parseRunInputs,
@@ -20,7 +21,7 @@ import {
 import { createAssetStore, type AssetRow } from './asset-store.ts';
 import { webhooksEnabled } from './config.ts';
 import { EventBus } from './events.ts';
-import { Executor, isTerminalRun } from './executor.ts';
+import { Executor, SWEEP_MS, answers, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
 import { QuotaLimiter } from './limiter.ts';
@@ -59,7 +60,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   });
   const jobs = new JobQueue(handle, log);
   const events = new EventBus(handle, log);
-  const executor = new Executor({ config, handle, jobs, events, assets, client, quota, logger: log });
+  // Each start of a job-taking engine is one process in engine_processes, with a heartbeat.
+  const processId = `${process.pid}-${randomUUID()}`;
+  const executor = new Executor({ config, handle, jobs, events, assets, client, quota, logger: log, processId });
+  let heartbeat: NodeJS.Timeout | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   const workerOptions: WorkerOptions = { batchSize: 20, concurrency: 2, pollingIntervalSeconds: 2, ...workers };
   const db = handle.db;
   let started = false;
@@ -81,6 +86,21 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     return toRunView(row.run, row.version, nodes, waits);
   }
 
+  /** The run an earlier request with this Idempotency-Key started; a different request with the key is refused. */
+  async function findIdempotentRun(idempotency: { scope: string; key: string; fingerprint: string }): Promise<{ runId: string; replayed: true } | undefined> {
+    const [row] = await db
+      .select()
+      .from(runIdempotencyKeys)
+      .where(and(eq(runIdempotencyKeys.pipelineId, idempotency.scope), eq(runIdempotencyKeys.key, idempotency.key)));
+    if (!row) return undefined;
+    if (row.fingerprint !== idempotency.fingerprint) {
+      throw new PikflowError('idempotency_key_reused', `Idempotency-Key "${idempotency.key}" was already used for a different request (run ${row.runId}); use a new key for a new run`, {
+        field: 'Idempotency-Key',
+      });
+    }
+    return { runId: row.runId, replayed: true };
+  }
+
   const engine: PikflowEngine = {
     config,
     assets,
@@ -93,10 +113,31 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       await events.start();
       quota.start();
       if (config.runWorkers) {
+        if (config.publicUrl && config.waitForPublicUrlMs) await waitForPublicUrl(config.publicUrl, config.waitForPublicUrlMs, log);
+        await db.insert(engineProcesses).values({ id: processId, pid: process.pid }).onConflictDoNothing();
+        heartbeat = setInterval(() => {
+          void db
+            .update(engineProcesses)
+            .set({ heartbeatAt: sql`now()` })
+            .where(eq(engineProcesses.id, processId))
+            .catch((error: Error) => log.warn({ err: error.message }, 'heartbeat failed'));
+        }, HEARTBEAT_MS);
+        heartbeat.unref();
         await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
         await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
         await executor.recover();
         batches.start();
+        // Recovery is continuous: lost work (a dead worker's jobs, a lost hand-off) is re-sent within a sweep.
+        let sweeping = false;
+        sweeper = setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          executor
+            .sweep()
+            .catch((error: Error) => log.warn({ err: error.message }, 'recovery sweep failed'))
+            .finally(() => (sweeping = false));
+        }, SWEEP_MS);
+        sweeper.unref();
       }
       log.info({ mode: config.mode, database: handle.kind, workers: config.runWorkers, webhooks: Boolean(config.publicUrl && config.webhookSecret) }, 'engine started');
     },
@@ -104,14 +145,23 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     async stop() {
       if (!started) return;
       started = false;
+      clearInterval(heartbeat);
+      clearInterval(sweeper);
       await batches.stop();
       await jobs.stop();
+      // A clean stop is known at once: this process's submissions are not waited for.
+      if (config.runWorkers) await db.delete(engineProcesses).where(eq(engineProcesses.id, processId)).catch(() => {});
       await events.stop();
       await quota.stop();
       await client.close();
     },
 
     async startRun(request: StartRunRequest) {
+      const idempotency = request.idempotency ? { scope: request.pipelineId ?? NO_PIPELINE, ...request.idempotency } : undefined;
+      if (idempotency) {
+        const earlier = await findIdempotentRun(idempotency);
+        if (earlier) return earlier;
+      }
       // Run inputs come from callers: private and loopback URLs are refused in every mode
       // (the simulator's own result URLs never arrive this way).
       const validation = validatePipeline(request.document);
@@ -167,14 +217,23 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
           inputs[spec.name] = upload.asset.assetId;
         }
       }
-      const runId = await executor.createRun({
-        document: applyCacheOptions(validation.document, request.cache, request.retry),
-        inputs,
-        pipelineId: request.pipelineId,
-        pipelineVersionId: request.pipelineVersionId,
-        uploads,
-        runId: request.runId,
-      });
+      let runId: string;
+      try {
+        runId = await executor.createRun({
+          document: applyCacheOptions(validation.document, request.cache, request.retry),
+          inputs,
+          pipelineId: request.pipelineId,
+          pipelineVersionId: request.pipelineVersionId,
+          uploads,
+          runId: request.runId,
+          idempotency,
+        });
+      } catch (error) {
+        // A concurrent request with the same key committed first: its run is the answer.
+        const earlier = idempotency && isUniqueViolation(error) ? await findIdempotentRun(idempotency) : undefined;
+        if (earlier) return earlier;
+        throw error;
+      }
       log.info({ runId, pipelineId: request.pipelineId }, 'run queued');
       return { runId };
     },
@@ -336,6 +395,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         .returning({ webhookId: webhookDeliveries.webhookId });
       if (!inserted.length) throw new PikflowError('webhook_rejected', `webhook refused: webhook-id ${webhookId} was already received (replay)`);
       if (!task.taskId) return;
+      // A task whose submission answer was lost (or is still in flight) announces its node run and attempt
+      // in the URL: adopt it there, so the submission is resolved without guessing from the task list.
+      const nodeRun = typeof request.query?.node_run === 'string' ? request.query.node_run : undefined;
+      const submission = Number(request.query?.attempt);
+      if (nodeRun && /^[0-9a-f-]{36}$/i.test(nodeRun) && Number.isInteger(submission)) await executor.adoptAnnounced(nodeRun, submission, task.taskId);
       // A fast task can call back before our journal write of its id has committed: look a few times.
       for (let attempt = 0; attempt < 10; attempt++) {
         if ((await executor.applyTaskUpdate(task.taskId, body)) === 'applied') return;
@@ -349,6 +413,34 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     },
   };
   return engine;
+}
+
+/** Heartbeat of engine_processes; OWNER_DEAD_AFTER_MS (executor) is three of these. */
+const HEARTBEAT_MS = 5_000;
+
+/** Idempotency keys of runs started without a pipeline id share this scope. */
+const NO_PIPELINE = '00000000-0000-0000-0000-000000000000';
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === '23505') return true;
+  }
+  return false;
+}
+
+/** Waits (bounded) until the server behind PUBLIC_URL answers: any HTTP answer will do. */
+async function waitForPublicUrl(publicUrl: string, maxMs: number, log: Logger): Promise<void> {
+  const until = Date.now() + maxMs;
+  let said = false;
+  while (!(await answers(`${publicUrl}/api/health`, 2_000))) {
+    if (Date.now() >= until) {
+      log.warn({ publicUrl }, 'PUBLIC_URL still does not answer: taking jobs anyway (refused asset fetches are retried)');
+      return;
+    }
+    if (!said) log.info({ publicUrl }, 'waiting for PUBLIC_URL to answer before taking jobs');
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 function toRunView(
@@ -385,6 +477,7 @@ function toRunView(
           ...(n.taskId ? { taskId: n.taskId } : {}),
           attempt: n.attempt,
           pollCount: n.pollCount,
+          ...(n.possibleDuplicateCharge ? { possibleDuplicateCharge: true as const } : {}),
           ...(n.startedAt ? { startedAt: iso(n.startedAt) } : {}),
           ...(n.submittedAt ? { submittedAt: iso(n.submittedAt) } : {}),
           ...(n.finishedAt ? { finishedAt: iso(n.finishedAt) } : {}),

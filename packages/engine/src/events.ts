@@ -37,11 +37,19 @@ export class EventBus {
   private readonly subs = new Map<string, Set<Subscription>>();
   private listenClient?: pg.Client;
   private stopped = false;
+  private reconnectTimer?: NodeJS.Timeout;
+  /** Failed connection attempts in a row: the back-off grows with them. */
+  private failures = 0;
 
   constructor(
     private readonly handle: DbHandle,
     private readonly logger: Logger,
   ) {}
+
+  /** Whether this process currently LISTENs for other processes' events (PostgreSQL). */
+  get listening(): boolean {
+    return this.listenClient !== undefined;
+  }
 
   async start(): Promise<void> {
     if (this.handle.kind !== 'postgres' || this.listenClient) return;
@@ -49,27 +57,64 @@ export class EventBus {
     await this.connectListener();
   }
 
+  /**
+   * One LISTEN connection. When it is lost (a database restart, a network cut), it is ended and
+   * a new one is tried with back-off (0.25 s doubling to 30 s, jittered) for as long as the
+   * process lives; a client whose connect failed is ended too, so none leaks.
+   */
   private async connectListener(): Promise<void> {
     const client = new pg.Client({ connectionString: this.handle.databaseUrl });
-    client.on('error', (error) => {
-      this.logger.warn({ err: error.message }, 'event listener connection lost; reconnecting');
-      this.listenClient = undefined;
-      if (!this.stopped) setTimeout(() => void this.connectListener().catch(() => {}), 1000).unref();
-    });
+    client.on('error', (error) => this.lost(client, error.message));
+    client.on('end', () => this.lost(client, 'connection ended'));
     client.on('notification', (message) => {
       if (message.channel !== EVENTS_CHANNEL || !message.payload) return;
       const [runId, lastId] = message.payload.split(':');
       if (runId) void this.catchUp(runId, Number(lastId));
     });
-    await client.connect();
-    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
     this.listenClient = client;
+    if (this.failures) this.logger.info({ attempts: this.failures }, 'event listener reconnected');
+    this.failures = 0;
     // Events committed while we were not listening: catch every subscribed run up.
     for (const runId of this.subs.keys()) void this.catchUp(runId, Number.POSITIVE_INFINITY);
   }
 
+  private lost(client: pg.Client, reason: string): void {
+    if (this.listenClient !== client) return; // a client that never became the listener, or an old one
+    this.listenClient = undefined;
+    this.logger.warn({ err: reason }, 'event listener connection lost; reconnecting');
+    void client.end().catch(() => {});
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const delay = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7)) * (0.75 + Math.random() * 0.5);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connectListener().catch((error: Error) => {
+        this.failures++;
+        this.logger.warn({ err: error.message, attempts: this.failures }, 'event listener could not reconnect; trying again');
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     const client = this.listenClient;
     this.listenClient = undefined;
     await client?.end().catch(() => {});

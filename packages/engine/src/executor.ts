@@ -22,10 +22,10 @@
  *    jobs (advance), or the run finished. fail: node 'failed', its descendants 'skipped',
  *    and the run ends 'failed' naming the node once nothing else is running.
  *
- * Every transaction that advances a run locks its row (SELECT … FOR UPDATE, which also reads
- * the node runs), so two nodes finishing at once on different workers cannot both miss a
- * join; every terminal change of a node run is made under that lock, so the locked read is
- * exact and the transaction decides in memory. Jobs are inserted in the transactions that
+ * Every transaction that advances a run locks its row (SELECT … FOR UPDATE) and reads the node
+ * runs after the lock is granted (a separate statement on PostgreSQL, see lockRun), so two nodes
+ * finishing at once on different workers cannot both miss a join; every terminal change of a
+ * node run is made under that lock, so the read is exact and the transaction decides in memory. Jobs are inserted in the transactions that
  * imply them; everything else a transaction writes (node runs, the run, re-hosted asset rows,
  * events with the cross-process NOTIFY) is one statement, and events are published
  * in-process after commit. On PostgreSQL BEGIN and COMMIT travel with the first and last
@@ -38,24 +38,25 @@
  * for a decision: the database guards (journal CAS, run lock) make them, and a handler that
  * finds its hand-off stale reads the database and starts over.
  *
- * Never paying twice: the journal CAS (submit_state 'none' → 'submitting') lets exactly one
- * executor POST for a node, and duplicated jobs (pg-boss retries, recovery) only ever
- * resume from the journal. A POST whose answer was lost is 'ambiguous': it is reconciled
- * through the endpoint's list route (adopt the one task of that endpoint, not journaled by
- * any node run, that appeared in the submit window, when no other node run of the endpoint
- * has an unresolved submission that could own it), and otherwise the node fails with
- * `ambiguous_submit` — we would rather ask a human than pay for a second task. The file
- * service upload is keyed by the node run's idempotency key, so re-POSTing it is safe.
+ * Never paying twice: the journal CAS (submit_state 'none' → 'submitting', with the owning
+ * process) lets exactly one executor POST for a node, and duplicated jobs (pg-boss retries,
+ * recovery) only ever resume from the journal. A POST whose answer was lost is 'ambiguous': it is
+ * reconciled through the endpoint's list route (adopt the one task nobody journaled, unless an
+ * unfinished rival could own it: then fail `ambiguous_submit` recording the tasks seen; no task
+ * after a grace period: send once more, marked possible_duplicate_charge). Sync answers are
+ * journaled with their id; a lost one is re-sent once and marked (AMBIGUOUS_SUBMIT=fail refuses).
+ * The file service upload is keyed by the node run's idempotency key, so re-POSTing it is safe.
  *
- * Recovery (start): runs left 'queued'/'running' get their lost work re-sent: execute
- * jobs for nodes not yet journaled, check jobs for journaled tasks whose check is overdue.
+ * Recovery is continuous (sweep()): at start and every SWEEP_MS, node runs of open runs whose work
+ * nobody has in hand (no live pg-boss job, or an owner whose heartbeat stopped) get their job
+ * again, with singleton keys; runs with nothing in flight are advanced.
  */
 import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import {
   PikflowError,
   getNode,
@@ -68,7 +69,7 @@ import {
   type PortType,
   type TaskSnapshot,
 } from '@pikflow/catalog';
-import { nodeRuns, runs, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
+import { engineProcesses, nodeRuns, runs, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
 import {
   checkImageUrl,
   describeNode,
@@ -85,7 +86,7 @@ import { EVENTS_CHANNEL, type EventBus } from './events.ts';
 import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from './freepik-client.ts';
 import { batchedTransaction } from './batched-transaction.ts';
 import type { QuotaLimiter, QuotaWait } from './limiter.ts';
-import { QUEUES, type JobQueue, type NodeJobData, type QueueName, type RawClient } from './jobs.ts';
+import { QUEUES, liveJobsSql, type JobQueue, type NodeJobData, type QueueName, type RawClient, type SingletonJob } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import { NodeCache } from './node-cache.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
@@ -97,10 +98,23 @@ interface RunInfo {
   inputs: Record<string, unknown>;
 }
 type NodeRunRow = typeof nodeRuns.$inferSelect;
-type ErrorJson = { code: string; message: string; nodeId?: string };
+/** `tasks`: unclaimed tasks an ambiguous node saw when it gave up (its possible orphans, never adopted by another). */
+type ErrorJson = { code: string; message: string; nodeId?: string; tasks?: string[] };
 
 const TERMINAL_NODE: readonly NodeRunStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 const TERMINAL_RUN: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** Submissions refused because Freepik could not fetch our own asset URLs: sent at most this many times (back-off 2, 4, 8, 16, 30… s). */
+const OWN_ASSET_ATTEMPTS = 8;
+/** A journaled sync answer is completed from the journal by a check this long after it (if its process died meanwhile). */
+const SYNC_RESUME_MS = 10_000;
+/** A lost submission whose task is not in the endpoint's list this long after the POST began is taken as never created. */
+const LIST_GRACE_MS = 3_000;
+/** How long an ambiguous submission waits for lower-id rivals to decide first. */
+const RIVAL_ORDER_MAX_MS = 60_000;
+/** How often each job-taking process runs the recovery sweep. */
+export const SWEEP_MS = 15_000;
+/** A process whose heartbeat is older than this is dead: its submissions are reconciled at once. */
+export const OWNER_DEAD_AFTER_MS = 15_000;
 /** With webhooks on, polling is only a safety net. */
 const WEBHOOK_SAFETY_POLL_MS = 30_000;
 
@@ -113,7 +127,7 @@ interface Tx {
   raw: RawClient;
   runId: string;
   event(type: RunEventType, nodeId?: string, data?: Record<string, unknown>): void;
-  job(queue: QueueName, nodeId: string, delayMs?: number): void;
+  job(queue: QueueName, nodeId: string, delayMs?: number, singleton?: SingletonJob): void;
   /** A node run's new status (and what comes with it): written with the events in one statement before commit. */
   writeNode(change: NodeChange): void;
   /** The run's new status: written with the events in one statement before commit. */
@@ -192,6 +206,8 @@ export interface ExecutorDeps {
   /** Freepik's limits across workers and the usage ledger (limiter.ts). */
   quota: QuotaLimiter;
   logger: Logger;
+  /** This process's id in engine_processes (its heartbeat): journaled as the owner of its submissions. */
+  processId: string;
 }
 
 export class Executor {
@@ -204,6 +220,8 @@ export class Executor {
   private readonly snapshots = new Map<string, { document: PipelineDocument; inputs: Record<string, unknown> }>();
   /** The node-result cache (node-cache.ts); consulted only in servedFromCache and completeWithOutputs. */
   private readonly cache: NodeCache;
+  /** Node runs whose POST is awaiting its answer in this process. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly deps: ExecutorDeps) {
     this.db = deps.handle.db;
@@ -229,6 +247,8 @@ export class Executor {
     uploads?: { asset: StoredAsset; row: AssetRow }[];
     /** Chosen by the caller (a batch item's, so a retried admission cannot make a second run). */
     runId?: string;
+    /** The caller's Idempotency-Key, inserted with the run (a concurrent twin fails on the primary key). */
+    idempotency?: { scope: string; key: string; fingerprint: string };
   }): Promise<string> {
     const runId = values.runId ?? randomUUID();
     const { document, inputs } = values;
@@ -251,6 +271,9 @@ export class Executor {
         idempotencyKey: randomUUID(),
         submitState: 'none',
         taskId: null,
+        owner: null,
+        syncResult: null,
+        possibleDuplicateCharge: false,
         requestSummary: null,
         inputs: null,
         outputs: outputs ?? null,
@@ -266,13 +289,13 @@ export class Executor {
     const events: PendingEvent[] = [{ type: 'run.queued' }, { type: 'run.started' }];
     for (const [nodeId, outputs] of local) events.push({ type: 'node.queued', nodeId }, { type: 'node.started', nodeId }, { type: 'node.completed', nodeId, data: { outputs } });
     let finished: RunChange | undefined;
-    const jobs: { queue: QueueName; nodeId: string; delayMs: number }[] = [];
+    const jobs: { queue: QueueName; nodeId: string; delayMs: number; singleton?: SingletonJob }[] = [];
     const plan: Tx = {
       db: this.db,
       raw: this.autocommit(),
       runId,
       event: (type, nodeId, data) => events.push({ type, nodeId, data }),
-      job: (queue, nodeId, delayMs = 0) => jobs.push({ queue, nodeId, delayMs }),
+      job: (queue, nodeId, delayMs = 0, singleton) => jobs.push({ queue, nodeId, delayMs, singleton }),
       // The rows are inserted as advance leaves them in memory.
       writeNode: () => {},
       writeRun: (change) => {
@@ -313,7 +336,11 @@ export class Executor {
         VALUES ($1::uuid, ${param(values.pipelineId ?? null)}::uuid, ${param(values.pipelineVersionId ?? null)}::uuid, ${param(json(document))}::jsonb,
           ${param(json(inputs))}::jsonb, ${param(finished?.status ?? 'running')}, ${param(done ? json(finished!.outputs ?? {}) : null)}::jsonb,
           ${param(done ? json(finished!.error ?? null) : null)}::jsonb, now(), ${done ? 'now()' : 'NULL'})
-      ), n AS (
+      ), ${
+        values.idempotency
+          ? `k AS (INSERT INTO run_idempotency_keys (pipeline_id, key, fingerprint, run_id) VALUES (${param(values.idempotency.scope)}::uuid, ${param(values.idempotency.key)}, ${param(values.idempotency.fingerprint)}, $1::uuid)), `
+          : ''
+      }n AS (
         INSERT INTO node_runs (id, run_id, node_id, node_type, status, idempotency_key, outputs, inputs, error, started_at, finished_at)
         SELECT v.id, $1::uuid, v.node_id, v.node_type, v.status, v.idempotency_key, v.outputs, v.inputs, v.error,
           CASE WHEN v.started THEN now() END, CASE WHEN v.finished THEN now() END
@@ -321,7 +348,7 @@ export class Executor {
           AS v(id uuid, node_id text, node_type text, status text, idempotency_key uuid, outputs jsonb, inputs jsonb, error jsonb, started boolean, finished boolean)
       ), ${this.eventsCte(events, param)}`;
     const { lastRows } = await this.transaction(async (raw) => {
-      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs);
+      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs, job.singleton);
       return { value: undefined, last: { text, values: v } };
     });
     const published = toRunEvents(lastRows as EventRow[]);
@@ -396,7 +423,8 @@ export class Executor {
         case 'submitting': {
           const window = this.submitWindowMs();
           const since = Date.now() - (row.startedAt?.getTime() ?? 0);
-          if (since < window) {
+          // A dead owner's POST will never be answered: reconcile now rather than after the window.
+          if (since < window && (await this.ownerAlive(row.owner)) !== false) {
             // Another executor may still be waiting for this POST's answer: look again later.
             return await this.inRunTx(runId, async (tx) => tx.job(QUEUES.execute, nodeId, window - since + 500));
           }
@@ -447,7 +475,12 @@ export class Executor {
     const { portValues, recorded } = this.gatherInputs(ctx);
     const params = this.parseParams(node, def, portValues);
     const inputs = await this.transportInputs(ctx, portValues);
-    const webhookUrl = execution.service === 'freepik' && webhooksEnabled(this.config) ? `${this.config.publicUrl}/api/webhooks/freepik` : undefined;
+    // The URL names this submission (node run and the attempt the journal is about to record): a task
+    // whose answer is lost still tells its owner who it is when it calls back (see adoptAnnounced).
+    const webhookUrl =
+      execution.service === 'freepik' && webhooksEnabled(this.config)
+        ? `${this.config.publicUrl}/api/webhooks/freepik?node_run=${row.id}&attempt=${row.attempt + 1}`
+        : undefined;
     if (execution.mode === 'webhook-only' && !webhookUrl) {
       throw new PikflowError(
         'validation_failed',
@@ -471,9 +504,9 @@ export class Executor {
     const started = await this.updateWithEvent(
       this.autocommit(),
       `UPDATE node_runs SET status = 'running', submit_state = 'submitting', attempt = attempt + 1,
-         request_summary = $2::jsonb, inputs = $3::jsonb, started_at = now()
+         request_summary = $2::jsonb, inputs = $3::jsonb, started_at = now(), owner = $4
        WHERE id = $1 AND submit_state = 'none' AND status IN ('queued', 'running') RETURNING id`,
-      [row.id, JSON.stringify(summarizeRequest(request, execution.service)), JSON.stringify(recorded)],
+      [row.id, JSON.stringify(summarizeRequest(request, execution.service)), JSON.stringify(recorded), this.deps.processId],
       run.id,
       { type: 'node.started', nodeId: node.id },
     );
@@ -486,7 +519,11 @@ export class Executor {
 
     const log = ctx.log;
     log.info({ request: summarizeRequest(request, execution.service) }, 'submitting');
-    const result = await this.deps.client.submit(execution.service, request, log, { nodeType: node.type, runId: run.id, nodeRunId: row.id, ledgerId });
+    this.inFlight.add(row.id);
+    row.owner = this.deps.processId;
+    const result = await this.deps.client
+      .submit(execution.service, request, log, { nodeType: node.type, runId: run.id, nodeRunId: row.id, ledgerId })
+      .finally(() => this.inFlight.delete(row.id));
     if (result.kind === 'rate_limited') {
       // No task exists. The limiter learns Retry-After for every worker; the node waits, it does not fail.
       log.info({ retryAfterMs: result.retryAfterMs }, 'Freepik answered 429');
@@ -494,6 +531,9 @@ export class Executor {
     }
     if (result.kind === 'rejected') {
       await this.journalNoTask(row.id);
+      // A refusal because Freepik could not fetch our own asset URL (this server restarting, not
+      // yet listening) says nothing about the request: send it again later, a bounded number of times.
+      if (await this.ownAssetsUnreachable(request, result)) return this.resubmitLater(ctx, result.message);
       return this.failNode(ctx, {
         code: result.status === 429 ? 'rate_limited' : result.status >= 500 ? 'upstream_error' : 'upstream_rejected',
         message: `${describeNode(node)}: ${execution.service === 'freepik' ? 'Freepik' : 'the file service'} refused the request (HTTP ${result.status}): ${result.message}`,
@@ -505,15 +545,23 @@ export class Executor {
         await this.journalNoTask(row.id);
         throw new Error(`file-service upload lost (${result.reason}); the job is retried`);
       }
-      await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
+      // Only if still unresolved: the task may have announced itself by webhook meanwhile (adoptAnnounced).
+      const marked = await this.db
+        .update(nodeRuns)
+        .set({ submitState: 'ambiguous' })
+        .where(and(eq(nodeRuns.id, row.id), eq(nodeRuns.submitState, 'submitting')))
+        .returning({ id: nodeRuns.id });
+      if (!marked.length) return;
+      row.submitState = 'ambiguous';
       return this.reconcile(ctx, execution, result.reason);
     }
 
     const task = readTask(result.body);
     if (execution.mode === 'sync') {
       // The file service is idempotent (keyed upload): its result is journaled with the completion.
-      // A Freepik sync task is paid for, so its id is journaled first.
-      if (execution.service === 'freepik') await this.journalTask(ctx, task.taskId ?? row.idempotencyKey, null);
+      // A Freepik sync answer is paid for: it is journaled with its id (one statement) before the
+      // result is re-hosted, with a check job that completes from the journal if this process dies.
+      if (execution.service === 'freepik') await this.journalTask(ctx, task.taskId ?? row.idempotencyKey, SYNC_RESUME_MS, result.body);
       // The answer is the result, but its status stays Freepik's own (LoRA training answers IN_PROGRESS).
       return this.completeFromTask(ctx, execution, task);
     }
@@ -537,8 +585,39 @@ export class Executor {
     });
   }
 
+  /**
+   * Whether a 4xx refusal of a request that hands Freepik our own asset URLs is (probably) about
+   * fetching them: the message says so, or the first of them does not answer us either.
+   */
+  private async ownAssetsUnreachable(request: HttpRequest, result: { status: number; message: string }): Promise<boolean> {
+    const { publicUrl } = this.config;
+    if (!publicUrl || result.status === 429 || result.status >= 500) return false;
+    const prefix = `${publicUrl}/api/assets/`;
+    const own = JSON.stringify(request.body ?? null).match(new RegExp(`"(${escapeRegExp(prefix)}[0-9a-f-]{36})"`, 'i'))?.[1];
+    if (!own) return false;
+    if (/(download|fetch|retriev|reach)/i.test(result.message)) return true;
+    return !(await answers(own));
+  }
+
+  /** The submission is sent again after a back-off (its journal was reset to 'none'), at most OWN_ASSET_ATTEMPTS times. */
+  private async resubmitLater(ctx: NodeContext, problem: string): Promise<void> {
+    const attempt = ctx.row.attempt + 1;
+    if (attempt >= OWN_ASSET_ATTEMPTS) {
+      return this.failNode(ctx, {
+        code: 'assets_unreachable',
+        message: `${describeNode(ctx.node)}: Freepik could not download this server's images (${problem}) after ${attempt} attempts; check that PUBLIC_URL (${this.config.publicUrl}) is reachable from Freepik`,
+      });
+    }
+    const delay = Math.min(30_000, 1_000 * 2 ** attempt);
+    ctx.log.warn({ attempt, retryInMs: delay, problem }, "Freepik could not fetch our asset URL; the submission is sent again later");
+    await this.inRunTx(ctx.run.id, async (tx) => {
+      tx.event('node.progress', ctx.node.id, { status: 'waiting_for_assets', attempt, retryInMs: delay });
+      tx.job(QUEUES.execute, ctx.node.id, delay);
+    });
+  }
+
   /** Records the task id right after the POST answered, before anything else happens. */
-  private async journalTask(ctx: NodeContext, taskId: string, checkDelayMs: number | null): Promise<void> {
+  private async journalTask(ctx: NodeContext, taskId: string, checkDelayMs: number | null, syncResult?: unknown): Promise<void> {
     const { row, node, run } = ctx;
     ctx.log = ctx.log.child({ taskId });
     // The task id is kept even when the run was cancelled meanwhile: it was paid for. The journal
@@ -546,15 +625,16 @@ export class Executor {
     // the same round trip). A check that finds its node cancelled does nothing.
     const journal = this.updateWithEventStatement(
       `UPDATE node_runs SET task_id = $2, submit_state = 'submitted', submitted_at = now(),
-         status = CASE WHEN status = 'running' THEN 'submitted' ELSE status END, next_poll_at = $3::timestamptz
+         status = CASE WHEN status = 'running' THEN 'submitted' ELSE status END, next_poll_at = $3::timestamptz,
+         sync_result = coalesce($4::jsonb, sync_result)
        WHERE id = $1 RETURNING status`,
-      [row.id, taskId, checkDelayMs === null ? null : new Date(Date.now() + checkDelayMs).toISOString()],
+      [row.id, taskId, checkDelayMs === null ? null : new Date(Date.now() + checkDelayMs).toISOString(), syncResult === undefined ? null : JSON.stringify(syncResult)],
       run.id,
       { type: 'node.submitted', nodeId: node.id, data: { taskId } },
       `status = 'submitted'`,
     );
     await this.commitWithCheck(ctx, journal, checkDelayMs, (journaled) => {
-      Object.assign(row, { taskId, submitState: 'submitted', status: 'submitted', submittedAt: new Date() });
+      Object.assign(row, { taskId, submitState: 'submitted', status: 'submitted', submittedAt: new Date(), ...(syncResult === undefined ? {} : { syncResult }) });
       return journaled.events.length > 0;
     });
   }
@@ -572,11 +652,13 @@ export class Executor {
    */
   private async reconcile(ctx: NodeContext, execution: HttpExecution<unknown>, reason: string): Promise<void> {
     const { node, row, run } = ctx;
-    const fail = (detail: string) =>
+    const fail = (detail: string, tasks?: string[]) =>
       this.failNode(ctx, {
         code: 'ambiguous_submit',
         message: `${describeNode(node)}: the submission to Freepik may or may not have created a task (${reason}); ${detail}. It was not re-sent to avoid paying twice.`,
+        ...(tasks?.length ? { tasks } : {}),
       });
+    if (execution.mode === 'sync' && execution.service === 'freepik') return this.lostSyncAnswer(ctx, execution, reason);
     if (!execution.listPath || execution.service !== 'freepik') return fail('this endpoint has no task list to check');
 
     // Rivals: other node runs of this endpoint whose submissions are unresolved too. Each may own
@@ -584,19 +666,36 @@ export class Executor {
     const window = this.submitWindowMs();
     const startedAt = row.startedAt?.getTime() ?? Date.now();
     const rivals = await this.db
-      .select({ submitState: nodeRuns.submitState, startedAt: nodeRuns.startedAt })
+      .select({ id: nodeRuns.id, submitState: nodeRuns.submitState, startedAt: nodeRuns.startedAt, owner: nodeRuns.owner })
       .from(nodeRuns)
-      .where(and(eq(nodeRuns.nodeType, node.type), inArray(nodeRuns.submitState, ['submitting', 'ambiguous']), isNull(nodeRuns.taskId), ne(nodeRuns.id, row.id)))
+      // A finished node run is no rival: the tasks it saw unclaimed when it gave up are excluded below instead.
+      .where(
+        and(
+          eq(nodeRuns.nodeType, node.type),
+          inArray(nodeRuns.submitState, ['submitting', 'ambiguous']),
+          isNull(nodeRuns.taskId),
+          ne(nodeRuns.id, row.id),
+          notInArray(nodeRuns.status, [...TERMINAL_NODE]),
+        ),
+      )
       .orderBy(desc(nodeRuns.startedAt))
       .limit(100);
     const near = rivals.filter((r) => Math.abs((r.startedAt?.getTime() ?? 0) - startedAt) <= window);
     // A rival still within its own submit window may be waiting for its answer in a live process:
     // decide once it has journaled its task (no longer a rival) or given up.
-    const inFlight = near.filter((r) => r.submitState === 'submitting' && (r.startedAt?.getTime() ?? 0) > Date.now() - window);
+    const submitting = near.filter((r) => r.submitState === 'submitting' && (r.startedAt?.getTime() ?? 0) > Date.now() - window);
+    const alive = await Promise.all(submitting.map((r) => this.ownerAlive(r.owner)));
+    const inFlight = submitting.filter((_, i) => alive[i] !== false);
     if (inFlight.length) {
       const settles = Math.max(...inFlight.map((r) => r.startedAt!.getTime())) + window - Date.now() + 500;
       if (row.submitState !== 'ambiguous') await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
       return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, settles));
+    }
+    // Unresolved rivals whose POSTs are over decide one at a time, the lowest id first (bounded): the
+    // first gives up recording the tasks it saw, which lets the next decide without it as a rival.
+    if (rivals.some((r) => r.id < row.id) && Date.now() < startedAt + window + RIVAL_ORDER_MAX_MS) {
+      if (row.submitState !== 'ambiguous') await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
+      return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, 2_000));
     }
 
     let listed: { taskId: string; createdAt?: number }[];
@@ -610,22 +709,92 @@ export class Executor {
     const candidates = listed.filter((t) => t.createdAt === undefined || t.createdAt >= windowStart);
     // Undated tasks could be any rival's, however long ago it submitted.
     const undated = candidates.some((t) => t.createdAt === undefined);
-    if ((undated ? rivals : near).length) {
-      return fail("another submission to this endpoint is just as unresolved, so a task in the list could be either one's");
+    const ids = candidates.map((c) => c.taskId);
+    const known = new Set<string | null>();
+    if (ids.length) {
+      for (const r of await this.db.select({ taskId: nodeRuns.taskId }).from(nodeRuns).where(inArray(nodeRuns.taskId, ids))) known.add(r.taskId);
+      // Possible orphans of node runs that gave up: never adopted here (they could be theirs).
+      const gaveUp = await this.db
+        .select({ error: nodeRuns.error })
+        .from(nodeRuns)
+        .where(and(eq(nodeRuns.nodeType, node.type), inArray(nodeRuns.status, [...TERMINAL_NODE]), sql`${nodeRuns.error} -> 'tasks' IS NOT NULL`))
+        .limit(1_000);
+      for (const r of gaveUp) for (const t of (r.error as ErrorJson).tasks ?? []) known.add(t);
     }
-    const known = candidates.length
-      ? new Set(
-          (await this.db.select({ taskId: nodeRuns.taskId }).from(nodeRuns).where(inArray(nodeRuns.taskId, candidates.map((c) => c.taskId)))).map(
-            (r) => r.taskId,
-          ),
-        )
-      : new Set<string | null>();
     const unclaimed = candidates.filter((c) => !known.has(c.taskId));
-    if (unclaimed.length !== 1) {
-      return fail(unclaimed.length ? `${unclaimed.length} unclaimed tasks were found and none can be told apart` : 'no unclaimed task was found');
+    // Rivals matter only when there is a task one could take from another; with none left, the no-task path below.
+    if (unclaimed.length && (undated ? rivals : near).length) {
+      return fail("another submission to this endpoint is just as unresolved, so a task in the list could be either one's", unclaimed.map((c) => c.taskId));
+    }
+    if (unclaimed.length > 1) return fail(`${unclaimed.length} unclaimed tasks were found and none can be told apart`, unclaimed.map((c) => c.taskId));
+    if (unclaimed.length === 0) {
+      // No task of ours exists, or the list does not show it yet: look again after a grace period, then send again (once).
+      const wait = startedAt + LIST_GRACE_MS - Date.now();
+      if (wait > 0) {
+        if (row.submitState !== 'ambiguous') await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.id, row.id));
+        return this.inRunTx(run.id, async (tx) => tx.job(QUEUES.execute, node.id, wait + 100));
+      }
+      if (this.config.ambiguousSubmit === 'fail' || row.possibleDuplicateCharge) return fail('no unclaimed task was found');
+      return this.resendOnce(ctx, execution, `${reason}; no task of it is in the list`);
     }
     ctx.log.warn({ taskId: unclaimed[0]!.taskId }, 'ambiguous submission reconciled from the task list');
     await this.journalTask(ctx, unclaimed[0]!.taskId, 0);
+  }
+
+  /**
+   * A sync endpoint's answer was lost (the POST was in flight when the process died, or its answer
+   * never arrived): there is no task list to look in. The policy (README, "Guarantees"): send it
+   * once more and mark the node run possibleDuplicateCharge; with AMBIGUOUS_SUBMIT=fail, or when
+   * the re-sent answer is lost as well, the node fails with ambiguous_submit.
+   */
+  private async lostSyncAnswer(ctx: NodeContext, execution: HttpExecution<unknown>, reason: string): Promise<void> {
+    const { node, row, run } = ctx;
+    if (this.config.ambiguousSubmit === 'fail' || row.possibleDuplicateCharge) {
+      const why = row.possibleDuplicateCharge ? 'it was already sent twice' : 'AMBIGUOUS_SUBMIT=fail';
+      return this.failNode(ctx, {
+        code: 'ambiguous_submit',
+        message: `${describeNode(node)}: Freepik may have answered this synchronous request, but the answer was lost (${reason}); ${why}, so it was not re-sent.`,
+      });
+    }
+    return this.resendOnce(ctx, execution, reason);
+  }
+
+  /**
+   * Sends a submission whose answer was lost once more, marking the node run possibleDuplicateCharge
+   * (visible in the run view); one executor wins the compare-and-set, and a node already marked is
+   * never re-sent again.
+   */
+  private async resendOnce(ctx: NodeContext, execution: HttpExecution<unknown>, reason: string): Promise<void> {
+    const { node, row, run } = ctx;
+    const resent = await this.updateWithEvent(
+      this.autocommit(),
+      `UPDATE node_runs SET submit_state = 'none', task_id = NULL, status = 'running', possible_duplicate_charge = true
+       WHERE id = $1 AND submit_state <> 'none' AND NOT possible_duplicate_charge AND status NOT IN ('succeeded', 'failed', 'skipped', 'cancelled') RETURNING id`,
+      [row.id],
+      run.id,
+      { type: 'node.progress', nodeId: node.id, data: { status: 'resending', possibleDuplicateCharge: true, reason } },
+    );
+    this.deps.events.publish(run.id, resent.events);
+    if (!resent.updated) return; // another executor took it
+    ctx.log.warn({ reason }, 'submission answer lost: sending the request once more (possible duplicate charge)');
+    Object.assign(row, { submitState: 'none', taskId: null, status: 'running', possibleDuplicateCharge: true });
+    return this.submit(ctx, execution);
+  }
+
+  /**
+   * A webhook for a task nobody journaled, whose URL names node run `nodeRunId` and submission
+   * `attempt`: if that submission is still unresolved, the task is its own — journal it (with a
+   * check job, as after the POST's answer) and the webhook is then applied as usual.
+   */
+  async adoptAnnounced(nodeRunId: string, attempt: number, taskId: string): Promise<boolean> {
+    const [row] = await this.db.select({ runId: nodeRuns.runId, nodeId: nodeRuns.nodeId }).from(nodeRuns).where(eq(nodeRuns.id, nodeRunId));
+    if (!row) return false;
+    const ctx = await this.load(row.runId, row.nodeId);
+    if (!ctx || ctx.def.execution.kind !== 'http' || isTerminalNode(ctx.row.status) || ctx.row.attempt !== attempt || ctx.row.taskId) return false;
+    if (ctx.row.submitState !== 'submitting' && ctx.row.submitState !== 'ambiguous') return false;
+    ctx.log.warn({ taskId, attempt }, 'task adopted from its webhook (the submission answer was lost or is still on its way)');
+    await this.journalTask(ctx, taskId, this.firstCheckDelay(ctx.def.execution as HttpExecution<unknown>));
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -637,27 +806,35 @@ export class Executor {
     const { row, def } = ctx;
     if (row.submitState !== 'submitted' || !row.taskId || def.execution.kind !== 'http') return;
     const execution = def.execution as HttpExecution<unknown>;
+    if (execution.mode === 'sync') {
+      // The process that had the answer died before storing the result: finish from the journal.
+      if (row.syncResult !== null && row.syncResult !== undefined) return this.completeFromTask(ctx, execution, readTask(row.syncResult));
+      return this.lostSyncAnswer(ctx, execution, 'the answer was never journaled');
+    }
     const elapsed = Date.now() - (row.submittedAt?.getTime() ?? Date.now());
-    if (elapsed >= this.config.nodeTimeoutMs) {
-      return this.failNode(ctx, {
+    const timedOut = () =>
+      this.failNode(ctx, {
         code: 'timeout',
         message: `${describeNode(ctx.node)}: Freepik task ${row.taskId} did not finish within ${Math.round(this.config.nodeTimeoutMs / 1000)} s`,
       });
-    }
-    const remaining = this.config.nodeTimeoutMs - elapsed;
+    const remaining = Math.max(0, this.config.nodeTimeoutMs - elapsed);
     if (!execution.statusPath) {
       // webhook-only endpoints: nothing to poll; this check only enforces the timeout.
+      if (remaining <= 0) return timedOut();
       return this.inRunTx(runId, async (tx) => tx.job(QUEUES.check, nodeId, remaining));
     }
+    // The status is read even past the timeout: after a long outage the task may well have finished.
     let task: TaskSnapshot;
     try {
       task = readTask(await this.deps.client.getJson('freepik', execution.statusPath(row.taskId), ctx.log, 'status', { nodeType: ctx.node.type, runId, nodeRunId: row.id }));
     } catch (error) {
       if (!isPikflowError(error)) throw error;
       if (error.code === 'upstream_rejected') return this.failNode(ctx, { code: error.code, message: error.message });
+      if (remaining <= 0) return timedOut();
       // Freepik keeps failing: try again later, the node timeout bounds it.
       return this.scheduleCheck(ctx, Math.min(remaining, this.nextCheckDelay(row.pollCount, execution)), undefined);
     }
+    if (remaining <= 0 && task.status !== 'COMPLETED' && task.status !== 'FAILED') return timedOut();
     if (task.status === 'COMPLETED') return this.completeFromTask(ctx, execution, task, 1);
     if (task.status === 'FAILED') return this.failNode(ctx, taskFailure(task), 1);
     return this.scheduleCheck(ctx, Math.min(remaining, this.nextCheckDelay(row.pollCount + 1, execution)), task.status);
@@ -823,18 +1000,21 @@ export class Executor {
   async failNode(ctx: NodeContext, error: ErrorJson, polled = 0): Promise<void> {
     const { node, row } = ctx;
     const full: ErrorJson = { ...error, nodeId: node.id };
-    await this.inRunTx(ctx.run.id, async (tx) => {
+    const failed = await this.inRunTx(ctx.run.id, async (tx) => {
       const state = await this.lockRun(tx);
       const current = state?.byNode.get(node.id);
-      if (!state || !current || isTerminalNode(current.status)) return;
+      if (!state || !current || isTerminalNode(current.status)) return false;
       tx.writeNode({ id: current.id, status: 'failed', error: full, polled });
       Object.assign(current, { status: 'failed', error: full, finishedAt: new Date() });
       tx.event('node.failed', node.id, { error: full });
       await this.advance(tx, state);
+      return true;
     });
     this.dropHandoffs(ctx.run.id, node.id);
     this.cache.released(row.id);
     ctx.log.warn({ error: full }, 'node failed');
+    // Once per node: a duplicated job that finds the node already failed says nothing.
+    if (failed) ctx.log.warn({ error: full }, 'node failed');
   }
 
   private advanceOnly(runId: string): Promise<void> {
@@ -933,31 +1113,81 @@ export class Executor {
     return (this.config.submitTimeoutMs ?? 60_000) + 5_000;
   }
 
+  /**
+   * Whether the process that journaled a submission is alive: this process (its POST is in
+   * flight here or not at all), or another whose heartbeat is fresh. undefined: not known (no owner
+   * recorded), so the caller falls back to the submit window.
+   */
+  private async ownerAlive(owner: string | null | undefined): Promise<boolean | undefined> {
+    if (!owner) return undefined;
+    if (owner === this.deps.processId) return true;
+    const [row] = await this.db
+      .select({ id: engineProcesses.id })
+      .from(engineProcesses)
+      .where(and(eq(engineProcesses.id, owner), sql`${engineProcesses.heartbeatAt} > now() - ${sql.raw(`interval '${OWNER_DEAD_AFTER_MS / 1000} seconds'`)}`));
+    return row !== undefined;
+  }
+
+  /** Start-up: on PGlite every 'submitting' row is orphaned (one process, lockfile); then a sweep. */
   async recover(): Promise<number> {
     if (this.deps.handle.kind === 'pglite') {
       // PGlite belongs to this process alone (lockfile): a submission left 'submitting' belonged to a
       // process that is gone, so its answer is lost for good. Reconcile it now instead of waiting.
       await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.submitState, 'submitting'));
+      // For the same reason every other process recorded here is dead, and so are the active jobs it left.
+      await this.db.delete(engineProcesses).where(ne(engineProcesses.id, this.deps.processId));
+      return this.sweep(true);
     }
-    const open = await this.db.select({ id: runs.id }).from(runs).where(inArray(runs.status, ['queued', 'running']));
-    for (const { id } of open) {
-      await this.inRunTx(id, async (tx) => {
-        const rows = await tx.db.select().from(nodeRuns).where(eq(nodeRuns.runId, id));
-        const now = Date.now();
-        for (const row of rows) {
-          if (isTerminalNode(row.status) || row.status === 'pending') continue;
-          if (row.submitState === 'submitted') {
-            // A check job is pending in pg-boss unless the process died while running it (then it is overdue).
-            if (!row.nextPollAt || row.nextPollAt.getTime() <= now) tx.job(QUEUES.check, row.nodeId);
-          } else {
-            tx.job(QUEUES.execute, row.nodeId);
-          }
-        }
-        await this.advance(tx);
+    return this.sweep();
+  }
+
+  /**
+   * The recovery sweep, at start and every SWEEP_MS in every process that takes jobs (any may run
+   * it; it is idempotent): a node of an open run whose work nobody has in hand — no waiting or
+   * recently started job in pg-boss, or a submission whose owner stopped beating — gets the job it
+   * needs (execute before the task id is journaled, check after), with a singleton key so several
+   * sweeps send it once. Runs with nothing in flight are advanced (a ready node queued, or the run
+   * finished). Returns how many runs needed something.
+   */
+  async sweep(activeAreOrphans = false): Promise<number> {
+    const dead = `(n.owner IS NOT NULL AND n.owner <> '${this.deps.processId.replace(/'/g, "''")}' AND NOT EXISTS (SELECT 1 FROM engine_processes p WHERE p.id = n.owner AND p.heartbeat_at > now() - interval '${OWNER_DEAD_AFTER_MS / 1000} seconds'))`;
+    const { rows } = await this.autocommit().query(
+      `WITH live AS (${liveJobsSql({ [QUEUES.execute]: activeAreOrphans ? 0 : 600, [QUEUES.check]: activeAreOrphans ? 0 : 30 })})
+       SELECT n.run_id, n.node_id, n.submit_state, n.status,
+         coalesce(bool_or(l.name = '${QUEUES.execute}'), false) AS has_execute, coalesce(bool_or(l.name = '${QUEUES.check}'), false) AS has_check, ${dead} AS owner_dead
+       FROM node_runs n JOIN runs r ON r.id = n.run_id
+         LEFT JOIN live l ON l.run_id = n.run_id::text AND l.node_id = n.node_id
+       WHERE r.status IN ('queued', 'running') AND n.status IN ('queued', 'running', 'submitted')
+       GROUP BY n.id, n.run_id, n.node_id, n.submit_state, n.status, n.owner`,
+    );
+    const lost = new Map<string, { queue: QueueName; nodeId: string }[]>();
+    for (const raw of rows as { run_id: string; node_id: string; submit_state: string; status: string; has_execute: boolean; has_check: boolean; owner_dead: boolean }[]) {
+      let queue: QueueName | undefined;
+      if (raw.submit_state === 'submitted') {
+        if (!raw.has_check) queue = QUEUES.check;
+      } else if (!raw.has_execute || ((raw.submit_state === 'submitting' || raw.submit_state === 'ambiguous') && raw.owner_dead)) {
+        queue = QUEUES.execute;
+      }
+      if (!queue) continue;
+      const list = lost.get(raw.run_id) ?? [];
+      list.push({ queue, nodeId: raw.node_id });
+      lost.set(raw.run_id, list);
+    }
+    const slot = Math.max(1, Math.round(SWEEP_MS / 1000));
+    for (const [runId, jobs] of lost) {
+      await this.inRunTx(runId, async (tx) => {
+        for (const job of jobs) tx.job(job.queue, job.nodeId, 0, { key: `${runId}:${job.nodeId}`, seconds: slot });
       });
     }
-    if (open.length) this.log.info({ runs: open.length }, 'recovered unfinished runs');
-    return open.length;
+    // Runs with nothing in flight: a join whose advance was lost, or a run that should have finished.
+    const { rows: idle } = await this.autocommit().query(
+      `SELECT r.id FROM runs r WHERE r.status IN ('queued', 'running')
+         AND NOT EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.id AND n.status IN ('queued', 'running', 'submitted'))`,
+    );
+    for (const { id } of idle as { id: string }[]) await this.advanceOnly(id);
+    const count = new Set([...lost.keys(), ...(idle as { id: string }[]).map((r) => r.id)]).size;
+    if (count) this.log.info({ runs: count, jobs: [...lost.values()].reduce((a, l) => a + l.length, 0) }, 'recovery sweep re-sent lost work');
+    return count;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1104,13 +1334,29 @@ export class Executor {
     for (const key of this.handoffs.keys()) if (key.startsWith(prefix)) this.handoffs.delete(key);
   }
 
-  /** Locks the run row and reads the run's node runs, in one statement. */
+  /**
+   * Locks the run row, then reads the run's node runs. On PostgreSQL these are two statements:
+   * under READ COMMITTED a statement that waits for a row lock still reads every other table from
+   * the snapshot it took before the wait, so a join read with the lock would miss the branch whose
+   * transaction held it (both branches would see the other unfinished and neither queue the join).
+   * The second statement takes a fresh snapshot after the lock is granted. PGlite has one
+   * connection (transactions never wait for one another), so one statement is exact there.
+   */
   private async lockRun(tx: Tx): Promise<RunState | null> {
     // Usually a transaction's first statement: on PostgreSQL it travels with BEGIN (see transaction()).
-    const { rows: raw } = await tx.raw.query(
-      `SELECT r.status AS run_status, ${NODE_RUN_COLUMNS} FROM runs r LEFT JOIN node_runs n ON n.run_id = r.id WHERE r.id = $1::uuid ORDER BY n.created_at FOR UPDATE OF r`,
-      [tx.runId],
-    );
+    let raw: unknown[];
+    if (this.deps.handle.kind === 'postgres') {
+      const locked = await tx.raw.query('SELECT status FROM runs WHERE id = $1::uuid FOR UPDATE', [tx.runId]);
+      const status = (locked.rows[0] as { status?: RunStatus } | undefined)?.status;
+      if (!status) return null;
+      const read = await tx.raw.query(`SELECT r.status AS run_status, ${NODE_RUN_COLUMNS} FROM runs r LEFT JOIN node_runs n ON n.run_id = r.id WHERE r.id = $1::uuid ORDER BY n.created_at`, [tx.runId]);
+      raw = read.rows;
+    } else {
+      ({ rows: raw } = await tx.raw.query(
+        `SELECT r.status AS run_status, ${NODE_RUN_COLUMNS} FROM runs r LEFT JOIN node_runs n ON n.run_id = r.id WHERE r.id = $1::uuid ORDER BY n.created_at FOR UPDATE OF r`,
+        [tx.runId],
+      ));
+    }
     if (!raw.length) return null;
     const rows = (raw as { id: string | null }[]).filter((r) => r.id !== null).map(toNodeRunRow);
     return { status: (raw[0] as { run_status: RunStatus }).run_status, rows, byNode: new Map(rows.map((r) => [r.nodeId, r])) };
@@ -1195,7 +1441,7 @@ export class Executor {
    */
   async inRunTx<T>(runId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const events: { type: RunEventType; nodeId?: string; data?: Record<string, unknown> }[] = [];
-    const jobs: { queue: QueueName; nodeId: string; delayMs: number }[] = [];
+    const jobs: { queue: QueueName; nodeId: string; delayMs: number; singleton?: SingletonJob }[] = [];
     let published: RunEvent[] = [];
     const nodeChanges = new Map<string, NodeChange>();
     const assetRows: AssetRow[] = [];
@@ -1209,7 +1455,7 @@ export class Executor {
         raw,
         runId,
         event: (type, nodeId, data) => events.push({ type, nodeId, data }),
-        job: (queue, nodeId, delayMs = 0) => jobs.push({ queue, nodeId, delayMs }),
+        job: (queue, nodeId, delayMs = 0, singleton) => jobs.push({ queue, nodeId, delayMs, singleton }),
         writeNode: (change) => nodeChanges.set(change.id, { ...nodeChanges.get(change.id), ...change }),
         writeRun: (change) => {
           runChange = { ...runChange, ...change };
@@ -1220,7 +1466,7 @@ export class Executor {
         },
       };
       const value = await fn(tx);
-      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs);
+      for (const job of jobs) await this.deps.jobs.send(raw, job.queue, { runId, nodeId: job.nodeId }, job.delayMs, job.singleton);
       const last = events.length || nodeChanges.size || runChange || assetRows.length ? this.flush(runId, [...nodeChanges.values()], runChange, events, assetRows) : undefined;
       return { value, last };
     });
@@ -1311,7 +1557,7 @@ export class Executor {
 }
 
 const NODE_RUN_COLUMNS =
-  'n.id, n.run_id, n.node_id, n.node_type, n.status, n.attempt, n.idempotency_key, n.submit_state, n.task_id, n.request_summary, n.inputs, n.outputs, n.error, n.poll_count, n.next_poll_at, n.created_at, n.started_at, n.submitted_at, n.finished_at';
+  'n.id, n.run_id, n.node_id, n.node_type, n.status, n.attempt, n.idempotency_key, n.submit_state, n.task_id, n.owner, n.sync_result, n.possible_duplicate_charge, n.request_summary, n.inputs, n.outputs, n.error, n.poll_count, n.next_poll_at, n.created_at, n.started_at, n.submitted_at, n.finished_at';
 
 /** A node_runs row as selected with NODE_RUN_COLUMNS, in the schema's own shape. */
 function toNodeRunRow(raw: unknown): NodeRunRow {
@@ -1327,6 +1573,9 @@ function toNodeRunRow(raw: unknown): NodeRunRow {
     idempotencyKey: r.idempotency_key as string,
     submitState: r.submit_state as NodeRunRow['submitState'],
     taskId: (r.task_id as string | null) ?? null,
+    owner: (r.owner as string | null) ?? null,
+    syncResult: r.sync_result ?? null,
+    possibleDuplicateCharge: r.possible_duplicate_charge === true || r.possible_duplicate_charge === 't',
     requestSummary: r.request_summary ?? null,
     inputs: r.inputs ?? null,
     outputs: r.outputs ?? null,
@@ -1395,6 +1644,21 @@ function taskFailure(task: TaskSnapshot): ErrorJson {
   const data = raw && typeof raw.data === 'object' ? (raw.data as Record<string, unknown>) : raw;
   const reason = messageOf(data?.error ?? data?.reason ?? data?.message ?? null);
   return { code: 'task_failed', message: `Freepik reported task ${task.taskId ?? ''} FAILED${reason ? `: ${reason}` : ' (no reason given)'}` };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether `url` gives any HTTP answer within a few seconds (our own server, so loopback is fine). */
+export async function answers(url: string, timeoutMs = 3_000): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `{data:[{task_id,status,created_at?}]}` of a list route. */

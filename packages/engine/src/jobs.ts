@@ -37,6 +37,28 @@ export interface RawClient {
   defer?(text: string, values: unknown[]): void;
 }
 
+/** A job sent by the recovery sweep: at most one per key (and queue) per `seconds` slot. */
+export interface SingletonJob {
+  key: string;
+  seconds: number;
+}
+
+/**
+ * The node runs whose work is in hand, from pg-boss's own table: one row per queue and node with a
+ * waiting job (until 5 s past due: another process's delayed job may wait for pg-boss's polling
+ * floor, 30 s with LISTEN/NOTIFY, while a fresh one here is woken at once; a duplicate check or
+ * execute is harmless) or an active one started less than `activeSeconds[queue]` ago. Read once
+ * per sweep (a hash join, not a scan per node run).
+ */
+export function liveJobsSql(activeSeconds: Record<QueueName, number>): string {
+  const active = Object.entries(activeSeconds)
+    .map(([queue, seconds]) => `(j.name = '${queue}' AND j.started_on > now() - interval '${seconds} seconds')`)
+    .join(' OR ');
+  return `SELECT DISTINCT j.name, j.data->>'runId' AS run_id, j.data->>'nodeId' AS node_id FROM pgboss.job j
+    WHERE j.name IN (${Object.keys(activeSeconds).map((q) => `'${q}'`).join(', ')})
+      AND ((j.state IN ('created', 'retry') AND j.start_after > now() - interval '5 seconds') OR (j.state = 'active' AND (${active})))`;
+}
+
 export interface WorkerOptions {
   batchSize: number;
   /** Fetch loops per queue in this process. */
@@ -116,7 +138,7 @@ export class JobQueue {
    * transaction can defer writes, pg-boss's own insert statement travels with its COMMIT: the
    * job id is chosen here, so pg-boss needs nothing back from it.
    */
-  async send(tx: RawClient, queue: QueueName, data: NodeJobData, delayMs = 0): Promise<void> {
+  async send(tx: RawClient, queue: QueueName, data: NodeJobData, delayMs = 0, singleton?: SingletonJob): Promise<void> {
     const id = randomUUID();
     const defer = tx.defer?.bind(tx);
     const db: BossDb = defer
@@ -127,7 +149,13 @@ export class JobQueue {
           },
         }
       : { executeSql: (text, values) => tx.query(text, values) as Promise<{ rows: any[] }> };
-    await this.boss.send(queue, data, { db, id, ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
+    await this.boss.send(queue, data, {
+      db,
+      id,
+      ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}),
+      // pg-boss keeps one job per key and time slot (ON CONFLICT DO NOTHING): sweeps of several processes send it once.
+      ...(singleton ? { singletonKey: singleton.key, singletonSeconds: singleton.seconds } : {}),
+    });
   }
 
   /** Wakes this process's workers of `queue` now or when a delayed job comes due. */

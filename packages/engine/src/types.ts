@@ -39,6 +39,17 @@ export interface EngineConfig {
   prices?: PriceTable;
   /** Caps in Freepik requests per run, batch and day (BUDGET_PER_RUN, BUDGET_PER_BATCH, BUDGET_PER_DAY). */
   budgets?: Budgets;
+  /**
+   * Before taking jobs, wait up to this long for PUBLIC_URL to answer (worker processes: recovered
+   * nodes hand Freepik URLs of the server's asset route, useless while the server is down).
+   */
+  waitForPublicUrlMs?: number;
+  /**
+   * A submission to a sync endpoint (no task list to reconcile with) whose answer was lost:
+   * 'resend' (default) sends it once more and marks the node run possibleDuplicateCharge;
+   * 'fail' fails the node with ambiguous_submit instead (AMBIGUOUS_SUBMIT=fail).
+   */
+  ambiguousSubmit?: 'resend' | 'fail';
 }
 
 export interface StartRunRequest {
@@ -53,6 +64,12 @@ export interface StartRunRequest {
   retry?: { reuse: Record<string, string>; retryOf: string };
   /** Internal: the run id a batch item chose when it was admitted (a second start with it fails on the primary key). */
   runId?: string;
+  /**
+   * A caller's Idempotency-Key (scoped by pipelineId) and a fingerprint of its request: the same
+   * key and fingerprint give the run the first request started; the same key with another
+   * fingerprint is refused (`idempotency_key_reused`, 422). Stored with the run, in one statement.
+   */
+  idempotency?: { key: string; fingerprint: string };
 }
 
 export interface StoredAsset extends AssetRef {
@@ -88,7 +105,7 @@ export interface Engine {
   /** Stops taking jobs and lets in-flight work pause durably. */
   stop(): Promise<void>;
   /** Validates the document and inputs (PikflowError 'validation_failed' / 'invalid_input'), records the run, queues it. */
-  startRun(request: StartRunRequest): Promise<{ runId: string }>;
+  startRun(request: StartRunRequest): Promise<{ runId: string; /** An earlier request with the same Idempotency-Key started it. */ replayed?: boolean }>;
   cancelRun(runId: string): Promise<RunView>;
   /**
    * A new run of a finished run's version and inputs that reuses every node it completed (their
@@ -130,5 +147,10 @@ export interface Engine {
    * timestamp tolerance and replayed webhook-id, then applies the status change.
    * Throws PikflowError('webhook_rejected') with a reason.
    */
-  acceptWebhook(request: { headers: Record<string, string | string[] | undefined>; rawBody: string }): Promise<void>;
+  acceptWebhook(request: {
+    headers: Record<string, string | string[] | undefined>;
+    rawBody: string;
+    /** The webhook URL's query: `node_run` and `attempt` identify the submission that created the task. */
+    query?: Record<string, unknown>;
+  }): Promise<void>;
 }

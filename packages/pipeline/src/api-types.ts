@@ -51,6 +51,11 @@ export interface NodeRunView {
   taskId?: string;
   attempt: number;
   pollCount: number;
+  /**
+   * A submission whose answer was lost was sent again (the documented policy, see the engine's
+   * README): Freepik may have charged for this node twice.
+   */
+  possibleDuplicateCharge?: true;
   startedAt?: string;
   submittedAt?: string;
   finishedAt?: string;

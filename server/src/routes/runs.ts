@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PikflowError } from '@pikflow/catalog';
 import type { RunView } from '@pikflow/pipeline';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -6,6 +7,13 @@ import { errorResponses, idParams, runStatusSchema, runViewSchema, uuidParam } f
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const TRIGGER_BODY_REQUIRED = 'a JSON object body with "inputs" is required, e.g. {"inputs": {"photo": "<asset id>"}} (send {} when the pipeline has no inputs)';
+
+/** SHA-256 of the trigger request (pipeline id and body, keys sorted): "the same body" for Idempotency-Key. */
+function requestFingerprint(pipelineId: string, body: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
+  return createHash('sha256').update(JSON.stringify(canonical({ pipelineId, body }))).digest('hex');
+}
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const nodeIdSchema = z.string().min(1).max(128);
 
@@ -23,6 +31,14 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
           'Inputs are values per input-node name: images as an asset id (POST /api/assets), an http(s) URL or a data:image/…;base64 URI; text as a string. ' +
           'Answers 202 {runId} at once; with ?wait=true it answers 200 with the finished run, or 202 with the run as it stands when `timeout` seconds pass.',
         params: idParams,
+        headers: z.looseObject({
+          'idempotency-key': z
+            .string()
+            .min(1)
+            .max(255)
+            .optional()
+            .describe('Retry-safe trigger: the same key with the same body returns the run the first request started (header idempotent-replayed: true); with a different body, 422'),
+        }),
         querystring: z.strictObject({
           wait: flag.optional().describe('Hold the response until the run ends (or the timeout)'),
           timeout: z.coerce
@@ -58,13 +74,16 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       const { engine, pipelines } = app.services;
       const stored = await pipelines.getVersion(request.params.id, request.body.version);
       // The engine validates the document and the inputs (one place); a draft version is named here.
-      const { runId } = await engine
+      const key = request.headers['idempotency-key'];
+      const idempotency = key ? { key, fingerprint: requestFingerprint(request.params.id, request.body) } : undefined;
+      const { runId, replayed } = await engine
         .startRun({
           pipelineId: stored.pipelineId,
           pipelineVersionId: stored.versionId,
           document: stored.document,
           inputs: request.body.inputs,
           cache: { mode: request.body.cache, refresh: request.body.refresh, reroll: request.body.reroll },
+          idempotency,
         })
         .catch((error: unknown) => {
           if (error instanceof PikflowError && error.code === 'validation_failed' && error.problems) {
@@ -76,8 +95,9 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
           }
           throw error;
         });
-      request.log.info({ runId, pipelineId: stored.pipelineId, version: stored.version }, 'run started');
+      request.log.info({ runId, pipelineId: stored.pipelineId, version: stored.version, ...(replayed ? { replayed } : {}) }, replayed ? 'run trigger replayed (Idempotency-Key)' : 'run started');
       reply.header('location', `/api/runs/${runId}`);
+      if (replayed) reply.header('idempotent-replayed', 'true');
       if (!request.query.wait) return reply.code(202).send({ runId });
 
       const timeoutMs = (request.query.timeout ?? config.limits.waitDefaultSeconds) * 1000;

@@ -26,12 +26,14 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
             'webhook-signature': z.string().optional(),
           })
           .loose(),
+        // The webhook_url the engine gave Freepik names the node run and attempt: an orphaned task announces its owner.
+        querystring: z.object({ node_run: z.string().max(64).optional(), attempt: z.string().max(10).optional() }).loose(),
         body: z.string().optional().describe('The task as JSON: {task_id, status, generated}'),
         response: { 204: z.undefined(), ...errorResponses },
       },
     },
     async (request, reply) => {
-      await app.services.engine.acceptWebhook({ headers: request.headers, rawBody: request.body ?? '' }).catch((error: unknown) => {
+      await app.services.engine.acceptWebhook({ headers: request.headers, rawBody: request.body ?? '', query: request.query }).catch((error: unknown) => {
         // A refused webhook means runs quietly fall back to polling: say so where operators look.
         request.log.warn({ webhookId: request.headers['webhook-id'], reason: (error as Error).message }, 'webhook refused');
         throw error;

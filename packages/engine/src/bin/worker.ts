@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+  // A worker may start (or restart) while the server is down: wait for its asset URLs first.
   const config = engineConfigFromEnv(process.env, { runWorkers: true });
+  config.waitForPublicUrlMs ??= 60_000;
   if (config.mode === 'simulator' && !process.env.FREEPIK_API_BASE) {
     console.error('pikflow worker: without FREEPIK_API_KEY set FREEPIK_API_BASE to the simulator the server started (e.g. http://127.0.0.1:4010).');
     process.exit(2);
