@@ -87,8 +87,10 @@ beforeAll(async () => {
           const { asset: stored, bytes } = await engine.assets.read(asset[1]!);
           return res.writeHead(200, { 'content-type': stored.mime }).end(bytes);
         }
-        if (req.method === 'POST' && req.url === '/api/webhooks/freepik') {
-          await engine.acceptWebhook({ headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8') });
+        const url = new URL(req.url ?? '/', 'http://harness');
+        if (req.method === 'POST' && url.pathname === '/api/webhooks/freepik') {
+          // The webhook URL names the node run and attempt in its query (an orphaned task is adopted by its owner).
+          await engine.acceptWebhook({ headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), query: Object.fromEntries(url.searchParams) });
           return res.writeHead(204).end();
         }
         res.writeHead(404).end();

@@ -60,7 +60,7 @@ describe.each(DB_KINDS)('sync answers on %s', (kind) => {
 
   const startCutout = async () => {
     const input = await smallPng(20, 20);
-    return (await h.engine.startRun({ document: cutout, inputs: { photo: input.dataUri } })).runId;
+    return (await h.engine.startRun({ document: cutout, inputs: { photo: input.dataUri }, cache: { mode: 'off' } })).runId;
   };
 
   /** Re-reads the run until it ends (waitForRun would replay the rewound run's old run.finished event). */

@@ -1012,7 +1012,6 @@ export class Executor {
     });
     this.dropHandoffs(ctx.run.id, node.id);
     this.cache.released(row.id);
-    ctx.log.warn({ error: full }, 'node failed');
     // Once per node: a duplicated job that finds the node already failed says nothing.
     if (failed) ctx.log.warn({ error: full }, 'node failed');
   }
