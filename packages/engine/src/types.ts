@@ -2,11 +2,11 @@
  * The engine's public surface. The server (routes, SSE, webhooks, assets) and the
  * worker process use only this; everything else in the package is internal.
  */
-import type { AssetRef, BatchView, CacheMode, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
+import type { AssetRef, BatchView, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
 import type { RunCacheOptions } from './node-cache.ts';
 import type { QuotaConfig } from './quota-table.ts';
 import type { Budgets, PriceTable } from './usage.ts';
-import type { BatchItemInput } from './batches.ts';
+import type { CreateBatchRequest } from './batches.ts';
 
 export interface EngineConfig {
   /** 'simulator' when no FREEPIK_API_KEY is set and the bundled simulator is used. */
@@ -121,15 +121,7 @@ export interface Engine {
    * Records a batch (every item's inputs checked first, budgets and plan too: refused before any
    * request); the admission loop starts its items as ordinary runs while capacity frees.
    */
-  createBatch(request: {
-    pipelineId?: string;
-    pipelineVersionId?: string;
-    document: PipelineDocument;
-    items: BatchItemInput[];
-    maxInFlight?: number;
-    /** The result cache for every item's run (default 'use': identical items share their results). */
-    cacheMode?: CacheMode;
-  }): Promise<{ batchId: string; estimate: EstimateView }>;
+  createBatch(request: CreateBatchRequest): Promise<{ batchId: string; estimate: EstimateView }>;
   getBatch(batchId: string): Promise<BatchView | null>;
   controlBatch(batchId: string, action: 'pause' | 'resume' | 'cancel' | 'retry-failed'): Promise<BatchView>;
   batchItems(batchId: string, afterIdx?: number, limit?: number): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]>;
