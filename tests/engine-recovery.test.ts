@@ -4,7 +4,8 @@
  * - a worker killed while its POST waits for Freepik: the live engine's periodic sweep sees the
  *   owner's heartbeat stop and reconciles the submission within a sweep or two, not after the
  *   65 s submit window (and the task is adopted, not paid twice);
- * - a second engine starting next to a first one does not queue the recovered work again.
+ * - a second engine starting next to a first one does not queue the recovered work again;
+ * - an execute job left active by a dead process before the journal is sent again within a sweep.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, nodeRuns } from '@pikflow/db';
@@ -111,6 +112,35 @@ describe('recovery on postgres', () => {
       await api.stop();
       await handle.close();
       await proxy.close();
+      await fresh.drop();
+    }
+  });
+  it("a job left active by a process that died before the journal is sent again, not left to pg-boss's 300 s expiry", { timeout: 120_000 }, async () => {
+    sim.resetStats();
+    const fresh = await freshDatabase('postgres');
+    const handle = await createDb(fresh.options);
+    const config = engineConfigFor(sim, fresh.dataDir, { poll: { initialDelayMs: 200, factor: 1.5, maxDelayMs: 400 } });
+    const input = await smallPng(16, 16);
+    const api = createEngine({ config: { ...config, runWorkers: false }, db: handle, logger: quietLogger() });
+    await api.start();
+    const { runId } = await api.startRun({ document: seedPipeline(2), inputs: { photo: input.dataUri } });
+    // As pg-boss leaves it when the worker that fetched the job was killed (or lost its connection in
+    // a database outage) before anything was journaled: active, started a while ago, nobody on it.
+    const { rowCount } = await handle.pool!.query(
+      `UPDATE pgboss.job SET state = 'active', started_on = now() - interval '90 seconds' WHERE data->>'runId' = $1`,
+      [runId],
+    );
+    expect(rowCount).toBe(1);
+    const worker = createEngine({ config, db: handle, logger: quietLogger(), workers: { pollingIntervalSeconds: 0.5 } });
+    try {
+      await worker.start();
+      const run = await worker.waitForRun(runId, 45_000);
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+      expect(sim.stats().submissions[GEMINI]).toBe(1);
+    } finally {
+      await worker.stop();
+      await api.stop();
+      await handle.close();
       await fresh.drop();
     }
   });

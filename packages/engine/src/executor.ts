@@ -115,6 +115,16 @@ const RIVAL_ORDER_MAX_MS = 60_000;
 export const SWEEP_MS = 15_000;
 /** A process whose heartbeat is older than this is dead: its submissions are reconciled at once. */
 export const OWNER_DEAD_AFTER_MS = 15_000;
+/**
+ * How long an active execute job counts as someone's work in hand. pg-boss does not know which
+ * process holds a job, so a job whose process was killed (or whose connection died in a database
+ * outage, leaving pg-boss unable to record the failure) stays 'active' until it expires (300 s),
+ * which outlasts any promise of a quick resume. Before the journal an execute job does seconds of
+ * work (cache check, admission, the image hand-off); after it, the owner's heartbeat decides. So an
+ * older active job is treated as lost and the node gets another: a duplicate is harmless, the
+ * journal's compare-and-set lets exactly one submit.
+ */
+export const EXECUTE_JOB_LIVE_SECONDS = 60;
 /** With webhooks on, polling is only a safety net. */
 const WEBHOOK_SAFETY_POLL_MS = 30_000;
 
@@ -1151,7 +1161,7 @@ export class Executor {
   async sweep(activeAreOrphans = false): Promise<number> {
     const dead = `(n.owner IS NOT NULL AND n.owner <> '${this.deps.processId.replace(/'/g, "''")}' AND NOT EXISTS (SELECT 1 FROM engine_processes p WHERE p.id = n.owner AND p.heartbeat_at > now() - interval '${OWNER_DEAD_AFTER_MS / 1000} seconds'))`;
     const { rows } = await this.autocommit().query(
-      `WITH live AS (${liveJobsSql({ [QUEUES.execute]: activeAreOrphans ? 0 : 600, [QUEUES.check]: activeAreOrphans ? 0 : 30 })})
+      `WITH live AS (${liveJobsSql({ [QUEUES.execute]: activeAreOrphans ? 0 : EXECUTE_JOB_LIVE_SECONDS, [QUEUES.check]: activeAreOrphans ? 0 : 30 })})
        SELECT n.run_id, n.node_id, n.submit_state, n.status,
          coalesce(bool_or(l.name = '${QUEUES.execute}'), false) AS has_execute, coalesce(bool_or(l.name = '${QUEUES.check}'), false) AS has_check, ${dead} AS owner_dead
        FROM node_runs n JOIN runs r ON r.id = n.run_id
