@@ -17,6 +17,7 @@ import type { CatalogNode } from '@pikflow/catalog';
 import type {
   NodeRunStatus,
   NodeRunView,
+  PipelineAnnotation,
   PipelineDocument,
   PipelineProblem,
   RunEvent,
@@ -74,6 +75,8 @@ export interface EditorState {
   catalogById: Map<string, CatalogNode>;
   nodes: PikNode[];
   edges: PikEdge[];
+  /** Sticky notes and group frames (not part of the DAG; web/src/lib/annotations.ts edits them). */
+  annotations: PipelineAnnotation[];
   past: Snapshot[];
   future: Snapshot[];
   clipboard: Snapshot | null;
@@ -152,7 +155,7 @@ function liveFromView(n: NodeRunView): NodeLive {
   };
 }
 
-const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'failed', 'skipped', 'cancelled'];
+const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'bypassed', 'failed', 'skipped', 'cancelled'];
 
 /**
  * How far along a node is. The stream says *running* twice (started locally, then
@@ -173,6 +176,7 @@ export function nodeRank(n: Pick<NodeLive, 'status' | 'taskId' | 'submittedAt'>)
       return n.taskId || n.submittedAt ? 4 : 2;
     case 'submitted':
       return 3;
+    // Finished, however: succeeded, cached, bypassed, failed, skipped, cancelled.
     default:
       return 5;
   }
@@ -185,6 +189,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   catalogById: new Map(),
   nodes: [],
   edges: [],
+  annotations: [],
   past: [],
   future: [],
   clipboard: null,
@@ -362,15 +367,16 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   },
 
   loadDocument: (doc, meta, opts) => {
-    const { nodes, edges } = fromDocument(doc);
+    const { nodes, edges, annotations } = fromDocument(doc);
     lastCommit = { key: '', at: 0 };
     set({
       nodes,
       edges,
+      annotations,
       past: [],
       future: [],
       pipeline: meta,
-      savedSignature: opts?.dirty ? '' : documentSignature(nodes, edges),
+      savedSignature: opts?.dirty ? '' : documentSignature(nodes, edges, annotations),
       savedName: meta.name,
       problems: [],
       run: null,
@@ -381,16 +387,16 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   markSaved: (meta) =>
     set((s) => ({
       pipeline: { ...s.pipeline, ...meta },
-      savedSignature: documentSignature(s.nodes, s.edges),
+      savedSignature: documentSignature(s.nodes, s.edges, s.annotations),
       savedName: meta.name ?? s.pipeline.name,
     })),
 
   setPipelineMeta: (meta) => set((s) => ({ pipeline: { ...s.pipeline, ...meta } })),
 
-  document: () => toDocument(get().nodes, get().edges),
+  document: () => toDocument(get().nodes, get().edges, get().annotations),
 
   isDirty: () =>
-    get().pipeline.name !== get().savedName || documentSignature(get().nodes, get().edges) !== get().savedSignature,
+    get().pipeline.name !== get().savedName || documentSignature(get().nodes, get().edges, get().annotations) !== get().savedSignature,
 
   setProblems: (problems) => set({ problems }),
 
@@ -472,7 +478,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       case 'node.completed':
         patchNode({
           // Served from the result cache: its own status (the badge), no request was made.
-          status: data.status === 'cached' ? 'cached' : 'succeeded',
+          status: data.status === 'cached' || data.status === 'bypassed' ? data.status : 'succeeded',
           finishedAt: event.at,
           outputs: (data.outputs as Record<string, unknown> | undefined) ?? nodes[event.nodeId ?? '']?.outputs,
         });
