@@ -83,6 +83,14 @@ describe('notes, groups and bypass', { timeout: 180_000 }, () => {
     expect(nodeAfter.x - nodeBefore.x).toBeGreaterThan(40);
     expect(nodeAfter.y - nodeBefore.y).toBeGreaterThan(30);
 
+    // Shift+N puts a note at the mouse; Ctrl+Z takes it back.
+    await page.locator('.react-flow__pane').click({ position: { x: 60, y: 60 } });
+    await page.keyboard.press('Shift+N');
+    await eventually(() => byTestId('note-note-2').count()).toBe(1);
+    await page.keyboard.press('Control+z');
+    await eventually(() => byTestId('note-note-2').count()).toBe(0);
+    expect(await byTestId('note-text-note-1').inputValue()).toBe('Gemini restores, the upscaler sharpens');
+
     // An impossible bypass: the upload's url (text) output has no text input to pass on.
     await selectNode('store_restored');
     await page.keyboard.press('Control+b');
@@ -101,6 +109,7 @@ describe('notes, groups and bypass', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('run').isEnabled()).toBe(true);
 
     expect(await accessibilityProblems(page)).toEqual([]);
+    if (process.env.PIKFLOW_SCREENSHOTS === '1') await page.screenshot({ path: join(tmpdir(), 'pikflow-annotations.png') });
 
     await page.keyboard.press('Control+s');
     await eventually(() => byTestId('pipeline-version').textContent()).toBe('v2');

@@ -17,7 +17,11 @@ const DEFAULT_COLOR = { note: '#6b5a1e', group: '#1e4f6b' } as const;
 const NODE_BOX = { width: 250, height: 100 };
 
 const annotations = () => useEditorStore.getState().annotations;
-const setAnnotations = (next: PipelineAnnotation[]) => useEditorStore.setState({ annotations: next });
+/** Every edit is undoable (Ctrl+Z); typing and dragging in one annotation coalesce into one step. */
+const setAnnotations = (next: PipelineAnnotation[], coalesceKey?: string) => {
+  useEditorStore.getState().commit(coalesceKey);
+  useEditorStore.setState({ annotations: next });
+};
 
 function freshId(kind: PipelineAnnotation['kind']): string {
   const taken = new Set(annotations().map((a) => a.id));
@@ -50,7 +54,7 @@ export function addGroup(fallback: XYPosition): string {
 }
 
 export function updateAnnotation(id: string, patch: Partial<Omit<PipelineAnnotation, 'id' | 'kind'>>): void {
-  setAnnotations(annotations().map((a) => (a.id === id ? { ...a, ...patch } : a)));
+  setAnnotations(annotations().map((a) => (a.id === id ? { ...a, ...patch } : a)), `annotation:${id}:${Object.keys(patch).join(',')}`);
 }
 
 export function removeAnnotations(ids: ReadonlySet<string>): void {

@@ -30,6 +30,8 @@ import { documentSignature, fromDocument, toDocument } from '../lib/document-map
 export interface Snapshot {
   nodes: PikNode[];
   edges: PikEdge[];
+  /** Notes and groups, in undo history only (a clipboard snapshot has none). */
+  annotations?: PipelineAnnotation[];
 }
 
 export interface NodeLive {
@@ -209,8 +211,8 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       return;
     }
     lastCommit = { key: coalesceKey ?? '', at: now };
-    const { nodes, edges, past } = get();
-    set({ past: [...past.slice(-HISTORY_LIMIT + 1), { nodes, edges }], future: [] });
+    const { nodes, edges, annotations, past } = get();
+    set({ past: [...past.slice(-HISTORY_LIMIT + 1), { nodes, edges, annotations }], future: [] });
   },
 
   onNodesChange: (changes) => {
@@ -346,19 +348,19 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   },
 
   undo: () => {
-    const { past, future, nodes, edges } = get();
+    const { past, future, nodes, edges, annotations } = get();
     const prev = past[past.length - 1];
     if (!prev) return;
     lastCommit = { key: '', at: 0 };
-    set({ past: past.slice(0, -1), future: [{ nodes, edges }, ...future], nodes: prev.nodes, edges: prev.edges });
+    set({ past: past.slice(0, -1), future: [{ nodes, edges, annotations }, ...future], nodes: prev.nodes, edges: prev.edges, annotations: prev.annotations ?? annotations });
   },
 
   redo: () => {
-    const { past, future, nodes, edges } = get();
+    const { past, future, nodes, edges, annotations } = get();
     const next = future[0];
     if (!next) return;
     lastCommit = { key: '', at: 0 };
-    set({ past: [...past, { nodes, edges }], future: future.slice(1), nodes: next.nodes, edges: next.edges });
+    set({ past: [...past, { nodes, edges, annotations }], future: future.slice(1), nodes: next.nodes, edges: next.edges, annotations: next.annotations ?? annotations });
   },
 
   applyPositions: (positions) => {
