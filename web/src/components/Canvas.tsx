@@ -158,8 +158,10 @@ export function Canvas() {
       const src = byId.get(e.source);
       const type = src ? catalogById.get(src.data.type)?.outputs.find((p) => p.name === e.sourceHandle)?.type : undefined;
       const color = PORT_COLORS[(type ?? 'any') as PortType];
-      const srcLive = run?.nodes[e.source]?.status;
-      const tgtLive = run?.nodes[e.target]?.status;
+      // A bypassed node hands its inputs on: for the links it is as done as a succeeded one.
+      const done = (status: string | undefined) => (status === 'bypassed' ? 'succeeded' : status);
+      const srcLive = done(run?.nodes[e.source]?.status);
+      const tgtLive = done(run?.nodes[e.target]?.status);
       const flowing =
         srcLive === 'succeeded' && (tgtLive === 'queued' || tgtLive === 'running' || tgtLive === 'submitted');
       const carried = srcLive === 'succeeded' && tgtLive === 'succeeded';
