@@ -66,7 +66,7 @@ export const runStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed
 export const nodeRunViewSchema = z.object({
   nodeId: z.string(),
   nodeType: z.string(),
-  status: z.enum(['pending', 'queued', 'running', 'submitted', 'waiting_for_quota', 'succeeded', 'failed', 'skipped', 'cancelled', 'cached']),
+  status: z.enum(['pending', 'queued', 'running', 'submitted', 'waiting_for_quota', 'succeeded', 'failed', 'skipped', 'cancelled', 'cached', 'bypassed']),
   taskId: z.string().optional(),
   attempt: z.number(),
   pollCount: z.number(),

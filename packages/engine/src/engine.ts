@@ -450,7 +450,10 @@ function toRunView(
   waits: (typeof quotaWaits.$inferSelect)[] = [],
 ): RunView {
   const waitOf = new Map(waits.map((w) => [w.nodeRunId, w]));
-  const order = new Map(((run.document as { nodes?: { id: string }[] }).nodes ?? []).map((n, i) => [n.id, i]));
+  const docNodes = (run.document as { nodes?: { id: string; bypass?: boolean }[] }).nodes ?? [];
+  const order = new Map(docNodes.map((n, i) => [n.id, i]));
+  // A bypassed node is stored 'succeeded' (its downstream runs on), and shown as what it was.
+  const bypassed = new Set(docNodes.filter((n) => n.bypass).map((n) => n.id));
   const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
   return {
     id: run.id,
@@ -472,7 +475,7 @@ function toRunView(
         return {
           nodeId: n.nodeId,
           nodeType: n.nodeType,
-          status: cachedFromOf(n) ? 'cached' : wait ? 'waiting_for_quota' : n.status,
+          status: cachedFromOf(n) ? 'cached' : wait ? 'waiting_for_quota' : n.status === 'succeeded' && bypassed.has(n.nodeId) ? 'bypassed' : n.status,
           ...(wait ? { waiting: { service: wait.service, reason: wait.reason as NonNullable<NodeRunView['waiting']>['reason'], until: wait.until.toISOString() } } : {}),
           ...(n.taskId ? { taskId: n.taskId } : {}),
           attempt: n.attempt,

@@ -20,7 +20,8 @@
  * 4. complete: extract() → every file re-hosted into the asset store → outputs stored as
  *    AssetRef → in one transaction: node 'succeeded', downstream nodes queued with their
  *    jobs (advance), or the run finished. fail: node 'failed', its descendants 'skipped',
- *    and the run ends 'failed' naming the node once nothing else is running.
+ *    and the run ends 'failed' naming the node once nothing else is running. A bypassed node
+ *    completes inside the advance like an Output node, passing a same-typed input on (bypass.ts).
  *
  * Every transaction that advances a run locks its row (SELECT … FOR UPDATE) and reads the node
  * runs after the lock is granted (a separate statement on PostgreSQL, see lockRun), so two nodes
@@ -71,6 +72,7 @@ import {
 } from '@pikflow/catalog';
 import { engineProcesses, nodeRuns, runs, type Db, type DbHandle, type NodeRunStatus, type RunStatus } from '@pikflow/db';
 import {
+  bypassRoutes,
   checkImageUrl,
   describeNode,
   isPrivateAddress,
@@ -1068,6 +1070,16 @@ export class Executor {
           changed = true;
           continue;
         }
+        if (node.bypass) {
+          // Bypassed (bypass.ts): no job and nothing sent; it is done with its inputs passed on.
+          const inputs = collectInputs(doc, node.id, byNode, getNode(node.type));
+          const outputs = bypassedOutputs(doc, node, byNode);
+          tx.writeNode({ id: row.id, status: 'succeeded', inputs, outputs });
+          Object.assign(row, { status: 'succeeded', inputs, outputs, startedAt: new Date(), finishedAt: new Date() });
+          tx.event('node.completed', node.id, { outputs, status: 'bypassed' });
+          changed = true;
+          continue;
+        }
         tx.writeNode({ id: row.id, status: 'queued' });
         row.status = 'queued';
         tx.event('node.queued', node.id);
@@ -1646,6 +1658,23 @@ function collectInputs(doc: PipelineDocument, nodeId: string, byNode: Map<string
     }
   }
   return out;
+}
+
+/** A bypassed node's outputs: each takes the value of the link bypassRoutes picks (validation made sure one exists). */
+function bypassedOutputs(doc: PipelineDocument, node: PipelineNode, byNode: Map<string, NodeRunRow>): Record<string, unknown> {
+  const def = getNode(node.type);
+  if (!def) return {};
+  const types = new Map(doc.nodes.map((n) => [n.id, getNode(n.type)]));
+  const links = doc.edges
+    .filter((e) => e.target === node.id)
+    .map((e) => ({ edgeId: e.id, targetHandle: e.targetHandle, sourceType: types.get(e.source)?.outputs.find((p) => p.name === e.sourceHandle)?.type ?? ('any' as const) }));
+  const outputs: Record<string, unknown> = {};
+  for (const [port, link] of Object.entries(bypassRoutes(def, links))) {
+    const edge = link && doc.edges.find((e) => e.id === link.edgeId);
+    const value = edge ? (byNode.get(edge.source)?.outputs as Record<string, unknown> | null)?.[edge.sourceHandle] : undefined;
+    if (value !== undefined) outputs[port] = value;
+  }
+  return outputs;
 }
 
 function taskFailure(task: TaskSnapshot): ErrorJson {

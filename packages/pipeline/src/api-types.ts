@@ -17,7 +17,9 @@ export type NodeRunStatus =
   | 'skipped'
   | 'cancelled'
   /** Served from the result cache: no request was made; `cachedFrom` names the run that produced it. */
-  | 'cached';
+  | 'cached'
+  /** Bypassed in the document: nothing was sent, its outputs are inputs passed through (bypass.ts). */
+  | 'bypassed';
 
 /** How a run uses the node-result cache: reuse (default), re-run every node and overwrite, or bypass it. */
 export type CacheMode = 'use' | 'refresh' | 'off';

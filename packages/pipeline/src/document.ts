@@ -21,6 +21,11 @@ export const pipelineNodeSchema = z.object({
    * variation while everything upstream stays cached (the editor's "Re-roll" sets it).
    */
   reroll: z.string().max(64).optional(),
+  /**
+   * Bypassed (ComfyUI's Ctrl+B): nothing is sent for the node; each output passes on the value of
+   * its first same-typed linked input (bypass.ts). Validation refuses a bypass with nothing to pass.
+   */
+  bypass: z.boolean().optional(),
 });
 
 export const pipelineEdgeSchema = z.object({
@@ -31,14 +36,36 @@ export const pipelineEdgeSchema = z.object({
   targetHandle: z.string().min(1),
 });
 
+const colour = z.string().regex(/^#[0-9a-f]{6}$/i, 'a colour is #rrggbb');
+const size = z.number().min(40).max(20_000);
+
+/**
+ * Canvas annotations: a sticky note or a group frame. Not part of the DAG: validation and the
+ * engine never read them. A group holds the nodes inside its rectangle (geometry, like
+ * ComfyUI), so membership needs no ids that could go stale.
+ */
+export const pipelineAnnotationSchema = z.object({
+  id,
+  kind: z.enum(['note', 'group']),
+  /** A note's text, or a group's title. */
+  text: z.string().max(10_000).default(''),
+  color: colour.optional(),
+  position: z.object({ x: z.number(), y: z.number() }),
+  width: size,
+  height: size,
+});
+
 export const pipelineDocumentSchema = z.object({
   version: z.literal(PIPELINE_DOCUMENT_VERSION).default(PIPELINE_DOCUMENT_VERSION),
   nodes: z.array(pipelineNodeSchema).max(500),
   edges: z.array(pipelineEdgeSchema).max(2000),
+  /** Optional so documents from before annotations read unchanged. */
+  annotations: z.array(pipelineAnnotationSchema).max(500).optional(),
 });
 
 export type PipelineNode = z.infer<typeof pipelineNodeSchema>;
 export type PipelineEdge = z.infer<typeof pipelineEdgeSchema>;
+export type PipelineAnnotation = z.infer<typeof pipelineAnnotationSchema>;
 export type PipelineDocument = z.infer<typeof pipelineDocumentSchema>;
 
 /** One thing wrong with a pipeline, pinned to where a designer should look. */
@@ -58,7 +85,8 @@ export interface PipelineProblem {
     | 'no_output'
     | 'duplicate_input_name'
     | 'duplicate_output_name'
-    | 'unknown_param';
+    | 'unknown_param'
+    | 'invalid_bypass';
   message: string;
   nodeId?: string;
   edgeId?: string;

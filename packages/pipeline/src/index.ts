@@ -4,5 +4,6 @@ export * from './url-safety.ts';
 export * from './graph.ts';
 export * from './validate.ts';
 export * from './plan.ts';
+export * from './bypass.ts';
 export * from './run-inputs.ts';
 export * from './templates.ts';

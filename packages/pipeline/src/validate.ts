@@ -8,13 +8,16 @@ import type { InputPort, NodeDefinition, PortType } from '@pikflow/catalog';
 import { z } from 'zod';
 import {
   PIPELINE_DOCUMENT_VERSION,
+  pipelineAnnotationSchema,
   pipelineEdgeSchema,
   pipelineNodeSchema,
+  type PipelineAnnotation,
   type PipelineDocument,
   type PipelineEdge,
   type PipelineNode,
   type PipelineProblem,
 } from './document.ts';
+import { bypassProblems, type BypassLink } from './bypass.ts';
 import { buildGraph, findCycles } from './graph.ts';
 import { DEFAULT_MAX_TEXT_LENGTH, readImageReference } from './run-inputs.ts';
 import { checkImageUrl } from './url-safety.ts';
@@ -117,6 +120,15 @@ export function validatePipeline(input: unknown, options: ValidateOptions = {}):
     }
     const links = linksInto.get(node.id) ?? new Map<string, PipelineEdge[]>();
     checkLinkCounts(node, def, links, add);
+    if (node.bypass) {
+      // Nothing of a bypassed node is sent, so its settings and required inputs do not matter.
+      const passing: BypassLink[] = validEdges
+        .filter((e) => e.target === node.id)
+        .map((e) => ({ edgeId: e.id, targetHandle: e.targetHandle, sourceType: sourcePortType(e, nodes, getNode) as PortType }));
+      const used = new Set(validEdges.filter((e) => e.source === node.id).map((e) => e.sourceHandle));
+      bypassProblems(node, def, passing, used).forEach(add);
+      continue;
+    }
     const params = checkParams(node, def, links, add, options);
     checkRequiredInputs(node, def, links, params, add, (edge) => sourcePortType(edge, nodes, getNode) === 'image[]');
 
@@ -265,7 +277,20 @@ function readDocument(
       }
     }
   });
-  return { doc: { version: PIPELINE_DOCUMENT_VERSION, nodes, edges }, unreadableNodes };
+  const annotations = readAnnotations(raw.annotations, add);
+  return { doc: { version: PIPELINE_DOCUMENT_VERSION, nodes, edges, ...(annotations ? { annotations } : {}) }, unreadableNodes };
+}
+
+/** Notes and group frames: only their shape is checked, they take no part in a run. */
+function readAnnotations(input: unknown, add: (p: PipelineProblem) => void): PipelineAnnotation[] | undefined {
+  if (input === undefined) return undefined;
+  const parsed = z.array(pipelineAnnotationSchema).max(MAX_NODES).safeParse(input);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues.slice(0, 5)) {
+    const field = ['annotations', ...issue.path.map(String)].join('.');
+    add({ code: 'invalid_document', field, message: `${field}: ${issue.message}` });
+  }
+  return undefined;
 }
 
 function idOf(value: unknown): string | undefined {

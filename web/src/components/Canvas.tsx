@@ -12,11 +12,23 @@ import {
   type Edge,
   type FinalConnectionState,
   type IsValidConnection,
+  type NodeChange,
   type NodeTypes,
   type XYPosition,
 } from '@xyflow/react';
 import type { PortType } from '@pikflow/catalog';
 import { PikNode } from './PikNode.tsx';
+import { StickyNote } from './StickyNote.tsx';
+import { GroupFrame } from './GroupFrame.tsx';
+import {
+  annotationNodes,
+  applyAnnotationChanges,
+  dragGroup,
+  endGroupDrag,
+  startGroupDrag,
+  useAnnotationSelection,
+  type AnnotationNode,
+} from '../lib/annotations.ts';
 import { NodeSearchPopup, type PendingLink } from './NodeSearchPopup.tsx';
 import { useEditorStore } from '../store/editor-store.ts';
 import { toast, useUiStore } from '../store/ui-store.ts';
@@ -32,7 +44,9 @@ export const PALETTE_MIME = 'application/x-pikflow-node';
 const NODE_WIDTH = 250;
 
 // Module level so React Flow never sees a new object and re-mounts nodes.
-const nodeTypes: NodeTypes = { pik: PikNode };
+const nodeTypes: NodeTypes = { pik: PikNode, pikNote: StickyNote, pikGroup: GroupFrame };
+
+type CanvasNode = PikNodeType | AnnotationNode;
 
 function refusalFor(c: Connection | Edge): string | null {
   const s = useEditorStore.getState();
@@ -91,13 +105,18 @@ function makeRoom() {
 
 let roomTimer: ReturnType<typeof setTimeout> | undefined;
 
-function MiniMapColor(node: PikNodeType): string {
+function MiniMapColor(node: CanvasNode): string {
+  if (node.type !== 'pik') return node.data.annotation.color ?? '#3a3d47';
   const def = useEditorStore.getState().catalogById.get(node.data.type);
   return def ? categoryColor(def.category) : '#555';
 }
 
 export function Canvas() {
   const nodes = useEditorStore((s) => s.nodes);
+  const annotations = useEditorStore((s) => s.annotations);
+  const annotationSelection = useAnnotationSelection((s) => s.ids);
+  // Notes and groups first: React Flow draws them under the pipeline's nodes.
+  const canvasNodes = useMemo<CanvasNode[]>(() => [...annotationNodes(annotations, annotationSelection), ...nodes], [annotations, annotationSelection, nodes]);
   const edges = useEditorStore((s) => s.edges);
   const catalogById = useEditorStore((s) => s.catalogById);
   const run = useEditorStore((s) => s.run);
@@ -139,8 +158,10 @@ export function Canvas() {
       const src = byId.get(e.source);
       const type = src ? catalogById.get(src.data.type)?.outputs.find((p) => p.name === e.sourceHandle)?.type : undefined;
       const color = PORT_COLORS[(type ?? 'any') as PortType];
-      const srcLive = run?.nodes[e.source]?.status;
-      const tgtLive = run?.nodes[e.target]?.status;
+      // A bypassed node hands its inputs on: for the links it is as done as a succeeded one.
+      const done = (status: string | undefined) => (status === 'bypassed' ? 'succeeded' : status);
+      const srcLive = done(run?.nodes[e.source]?.status);
+      const tgtLive = done(run?.nodes[e.target]?.status);
       const flowing =
         srcLive === 'succeeded' && (tgtLive === 'queued' || tgtLive === 'running' || tgtLive === 'submitted');
       const carried = srcLive === 'succeeded' && tgtLive === 'succeeded';
@@ -251,11 +272,12 @@ export function Canvas() {
       onDoubleClick={onDoubleClick}
       onMouseMove={(e) => (mouse.current = { x: e.clientX, y: e.clientY })}
     >
-      <ReactFlow<PikNodeType, PikEdge>
-        nodes={nodes}
+      <ReactFlow<CanvasNode, PikEdge>
+        nodes={canvasNodes}
         edges={shownEdges}
         nodeTypes={nodeTypes}
-        onNodesChange={(changes) => {
+        onNodesChange={(all) => {
+          const changes = applyAnnotationChanges(all) as NodeChange<PikNodeType>[];
           onNodesChange(changes);
           // Only for results arriving during or after a run; a hand-made layout is the user's.
           if (useEditorStore.getState().run && changes.some((c) => c.type === 'dimensions')) {
@@ -267,8 +289,13 @@ export function Canvas() {
         onConnect={connect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
-        onNodeClick={() => useUiStore.getState().setRightTab('inspect')}
-        onNodeDragStart={() => commit()}
+        onNodeClick={(_, node) => node.type === 'pik' && useUiStore.getState().setRightTab('inspect')}
+        onNodeDragStart={(_, node) => {
+          commit();
+          startGroupDrag(node);
+        }}
+        onNodeDrag={(_, node) => dragGroup(node)}
+        onNodeDragStop={endGroupDrag}
         onSelectionDragStart={() => commit()}
         deleteKeyCode={null}
         selectionKeyCode="Shift"

@@ -8,6 +8,7 @@ import { ParamField } from './ParamField.tsx';
 import { nodeTitle } from '../lib/connection-rules.ts';
 import { onNodeText } from '../lib/problem-text.ts';
 import { rerollNode, runFromHere } from '../lib/pipeline-actions.ts';
+import { BypassToggle } from './BypassToggle.tsx';
 
 /** Categories whose nodes make something new each time: they get "Re-roll". */
 const GENERATIVE = new Set(['image-generation', 'image-edit', 'video', 'icons']);
@@ -124,6 +125,7 @@ export function Inspector() {
           Run from here ▶
         </button>
       )}
+      {def.mode !== 'input' && def.mode !== 'output' && <BypassToggle nodeId={node.id} on={!!node.data.bypass} />}
       {GENERATIVE.has(def.category) && (
         <button
           type="button"

@@ -5,6 +5,7 @@ import { useEditorStore } from '../store/editor-store.ts';
 import { CATEGORY_ORDER, PORT_COLORS, categoryColor, categoryLabel } from '../lib/catalog-display.ts';
 import { searchNodes } from '../lib/node-search.ts';
 import { PALETTE_MIME } from './Canvas.tsx';
+import { addGroup, addNote } from '../lib/annotations.ts';
 
 /** The first place near `start` where a new node would not cover another one. */
 function freeSpot(start: { x: number; y: number }, def: CatalogNode) {
@@ -47,12 +48,15 @@ export function Palette() {
     return order.filter((c) => byCat.has(c)).map((c) => ({ category: c, nodes: byCat.get(c)! }));
   }, [catalog, query]);
 
+  const viewCenter = (dx = 0, dy = 0) => {
+    const pane = document.querySelector('.pik-canvas')?.getBoundingClientRect();
+    const center = pane ? flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 }) : { x: 0, y: 0 };
+    return { x: center.x + dx, y: center.y + dy };
+  };
+
   // Click (or Enter) adds the node in the middle of what the user is looking at.
   const addAtCenter = (type: string) => {
-    const pane = document.querySelector('.pik-canvas')?.getBoundingClientRect();
-    const center = pane
-      ? flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 })
-      : { x: 0, y: 0 };
+    const center = viewCenter();
     const def = useEditorStore.getState().catalogById.get(type);
     if (def) addNode(type, freeSpot({ x: center.x - 125, y: center.y - 60 }, def));
   };
@@ -73,6 +77,14 @@ export function Palette() {
           onChange={(e) => setQuery(e.target.value)}
           data-testid="palette-search"
         />
+      </div>
+      <div className="pik-palette-annotate" role="group" aria-label="Annotate">
+        <button type="button" onClick={() => addNote(viewCenter(-110, -70))} title="A sticky note (Shift+N)" data-testid="add-note">
+          + Note
+        </button>
+        <button type="button" onClick={() => addGroup(viewCenter(-260, -160))} title="A group frame around the selected nodes (Ctrl+G)" data-testid="add-group">
+          + Group
+        </button>
       </div>
       <div className="pik-palette-groups">
         {catalog.length === 0 && <p className="pik-muted pik-pad">Loading the node catalog…</p>}

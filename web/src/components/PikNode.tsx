@@ -18,6 +18,7 @@ const STATUS_TEXT: Record<string, string> = {
   submitted: 'submitted',
   succeeded: 'done',
   cached: 'cached',
+  bypassed: 'bypassed',
   failed: 'failed',
   skipped: 'skipped',
   cancelled: 'cancelled',
@@ -90,6 +91,7 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
   if (selected) classes.push('selected');
   if (allProblems.length) classes.push('pik-node-invalid');
   if (live) classes.push(`pik-node-run-${live.status}`);
+  if (data.bypass) classes.push('pik-node-bypassed');
 
   return (
     <div className={classes.join(' ')} data-testid={`node-${id}`} data-node-type={data.type}>
@@ -98,6 +100,11 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
         <span className="pik-node-title" title={def.description}>
           {data.label || def.title}
         </span>
+        {data.bypass && (
+          <span className="pik-bypassed-badge" data-testid={`node-bypassed-${id}`} title="Bypassed (Ctrl+B): nothing is sent, its inputs pass through">
+            bypassed
+          </span>
+        )}
         {live && <StatusBadge live={live} nodeId={id} />}
       </div>
       <div className="pik-node-ports">

@@ -7,6 +7,8 @@ export type PikNodeData = {
   label?: string;
   /** Re-roll nonce (part of the node's result-cache key): set by "Re-roll". */
   reroll?: string;
+  /** Bypassed: nothing is sent, same-typed inputs pass through (packages/pipeline bypass.ts). */
+  bypass?: boolean;
 };
 
 export type PikNode = Node<PikNodeData, 'pik'>;

@@ -9,6 +9,8 @@ import { toast, useUiStore } from '../store/ui-store.ts';
 import { runBlocker, savePipeline } from './pipeline-actions.ts';
 import { autoLayout, fitSoon } from './auto-layout.ts';
 import { addImageInput, nodesFromJson, selectionAsJson } from './canvas-files.ts';
+import { addGroup, addNote, removeSelectedAnnotations } from './annotations.ts';
+import { toggleBypass } from './bypass.ts';
 
 function typingIn(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -57,8 +59,19 @@ export function useShortcuts(opts: { mouseFlowPosition(): XYPosition; openSearch
       } else if (mod && key === 'a') {
         e.preventDefault();
         store.selectAll();
+      } else if (mod && key === 'b') {
+        // ComfyUI's bypass: the selected nodes pass their inputs through instead of running.
+        e.preventDefault();
+        const on = toggleBypass(store.nodes.filter((n) => n.selected).map((n) => n.id));
+        if (on !== null) toast('info', on ? 'Bypassed: the selection passes its inputs through' : 'Bypass off');
+      } else if (mod && key === 'g') {
+        e.preventDefault();
+        addGroup(latest.current.mouseFlowPosition());
+      } else if (e.shiftKey && key === 'n' && !mod) {
+        addNote(latest.current.mouseFlowPosition());
       } else if (key === 'delete' || key === 'backspace') {
         e.preventDefault();
+        removeSelectedAnnotations();
         store.deleteSelected();
       } else if (key === 'tab' && !mod && !e.shiftKey && (e.target as Element | null)?.classList?.contains('pik-canvas')) {
         // Only on the canvas itself: everywhere else Tab moves focus as usual.

@@ -17,6 +17,7 @@ import type { CatalogNode } from '@pikflow/catalog';
 import type {
   NodeRunStatus,
   NodeRunView,
+  PipelineAnnotation,
   PipelineDocument,
   PipelineProblem,
   RunEvent,
@@ -29,6 +30,8 @@ import { documentSignature, fromDocument, toDocument } from '../lib/document-map
 export interface Snapshot {
   nodes: PikNode[];
   edges: PikEdge[];
+  /** Notes and groups, in undo history only (a clipboard snapshot has none). */
+  annotations?: PipelineAnnotation[];
 }
 
 export interface NodeLive {
@@ -74,6 +77,8 @@ export interface EditorState {
   catalogById: Map<string, CatalogNode>;
   nodes: PikNode[];
   edges: PikEdge[];
+  /** Sticky notes and group frames (not part of the DAG; web/src/lib/annotations.ts edits them). */
+  annotations: PipelineAnnotation[];
   past: Snapshot[];
   future: Snapshot[];
   clipboard: Snapshot | null;
@@ -152,7 +157,7 @@ function liveFromView(n: NodeRunView): NodeLive {
   };
 }
 
-const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'failed', 'skipped', 'cancelled'];
+const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'bypassed', 'failed', 'skipped', 'cancelled'];
 
 /**
  * How far along a node is. The stream says *running* twice (started locally, then
@@ -173,6 +178,7 @@ export function nodeRank(n: Pick<NodeLive, 'status' | 'taskId' | 'submittedAt'>)
       return n.taskId || n.submittedAt ? 4 : 2;
     case 'submitted':
       return 3;
+    // Finished, however: succeeded, cached, bypassed, failed, skipped, cancelled.
     default:
       return 5;
   }
@@ -185,6 +191,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   catalogById: new Map(),
   nodes: [],
   edges: [],
+  annotations: [],
   past: [],
   future: [],
   clipboard: null,
@@ -204,8 +211,8 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       return;
     }
     lastCommit = { key: coalesceKey ?? '', at: now };
-    const { nodes, edges, past } = get();
-    set({ past: [...past.slice(-HISTORY_LIMIT + 1), { nodes, edges }], future: [] });
+    const { nodes, edges, annotations, past } = get();
+    set({ past: [...past.slice(-HISTORY_LIMIT + 1), { nodes, edges, annotations }], future: [] });
   },
 
   onNodesChange: (changes) => {
@@ -341,19 +348,19 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   },
 
   undo: () => {
-    const { past, future, nodes, edges } = get();
+    const { past, future, nodes, edges, annotations } = get();
     const prev = past[past.length - 1];
     if (!prev) return;
     lastCommit = { key: '', at: 0 };
-    set({ past: past.slice(0, -1), future: [{ nodes, edges }, ...future], nodes: prev.nodes, edges: prev.edges });
+    set({ past: past.slice(0, -1), future: [{ nodes, edges, annotations }, ...future], nodes: prev.nodes, edges: prev.edges, annotations: prev.annotations ?? annotations });
   },
 
   redo: () => {
-    const { past, future, nodes, edges } = get();
+    const { past, future, nodes, edges, annotations } = get();
     const next = future[0];
     if (!next) return;
     lastCommit = { key: '', at: 0 };
-    set({ past: [...past, { nodes, edges }], future: future.slice(1), nodes: next.nodes, edges: next.edges });
+    set({ past: [...past, { nodes, edges, annotations }], future: future.slice(1), nodes: next.nodes, edges: next.edges, annotations: next.annotations ?? annotations });
   },
 
   applyPositions: (positions) => {
@@ -362,15 +369,16 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   },
 
   loadDocument: (doc, meta, opts) => {
-    const { nodes, edges } = fromDocument(doc);
+    const { nodes, edges, annotations } = fromDocument(doc);
     lastCommit = { key: '', at: 0 };
     set({
       nodes,
       edges,
+      annotations,
       past: [],
       future: [],
       pipeline: meta,
-      savedSignature: opts?.dirty ? '' : documentSignature(nodes, edges),
+      savedSignature: opts?.dirty ? '' : documentSignature(nodes, edges, annotations),
       savedName: meta.name,
       problems: [],
       run: null,
@@ -381,16 +389,16 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   markSaved: (meta) =>
     set((s) => ({
       pipeline: { ...s.pipeline, ...meta },
-      savedSignature: documentSignature(s.nodes, s.edges),
+      savedSignature: documentSignature(s.nodes, s.edges, s.annotations),
       savedName: meta.name ?? s.pipeline.name,
     })),
 
   setPipelineMeta: (meta) => set((s) => ({ pipeline: { ...s.pipeline, ...meta } })),
 
-  document: () => toDocument(get().nodes, get().edges),
+  document: () => toDocument(get().nodes, get().edges, get().annotations),
 
   isDirty: () =>
-    get().pipeline.name !== get().savedName || documentSignature(get().nodes, get().edges) !== get().savedSignature,
+    get().pipeline.name !== get().savedName || documentSignature(get().nodes, get().edges, get().annotations) !== get().savedSignature,
 
   setProblems: (problems) => set({ problems }),
 
@@ -472,7 +480,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       case 'node.completed':
         patchNode({
           // Served from the result cache: its own status (the badge), no request was made.
-          status: data.status === 'cached' ? 'cached' : 'succeeded',
+          status: data.status === 'cached' || data.status === 'bypassed' ? data.status : 'succeeded',
           finishedAt: event.at,
           outputs: (data.outputs as Record<string, unknown> | undefined) ?? nodes[event.nodeId ?? '']?.outputs,
         });
