@@ -29,7 +29,7 @@ import { QuotaPolicy } from './quota-table.ts';
 import { BatchAdmission } from './batches.ts';
 import { checkBudgets, checkPlan, estimateRuns, usageView } from './usage.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
-import { verifyWebhook } from './webhook.ts';
+import { correlationTagMatches, verifyWebhook } from './webhook.ts';
 import { applyCacheOptions, cachePlanOf, markerOf, withoutCachePlan } from './node-cache.ts';
 
 export interface CreateEngineOptions {
@@ -399,7 +399,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       // in the URL: adopt it there, so the submission is resolved without guessing from the task list.
       const nodeRun = typeof request.query?.node_run === 'string' ? request.query.node_run : undefined;
       const submission = Number(request.query?.attempt);
-      if (nodeRun && /^[0-9a-f-]{36}$/i.test(nodeRun) && Number.isInteger(submission)) await executor.adoptAnnounced(nodeRun, submission, task.taskId);
+      if (nodeRun && /^[0-9a-f-]{36}$/i.test(nodeRun) && Number.isInteger(submission) && correlationTagMatches(config.webhookSecret, nodeRun, submission, request.query?.tag)) await executor.adoptAnnounced(nodeRun, submission, task.taskId);
       // A fast task can call back before our journal write of its id has committed: look a few times.
       for (let attempt = 0; attempt < 10; attempt++) {
         if ((await executor.applyTaskUpdate(task.taskId, body)) === 'applied') return;

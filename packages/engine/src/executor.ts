@@ -91,6 +91,7 @@ import type { QuotaLimiter, QuotaWait } from './limiter.ts';
 import { QUEUES, liveJobsSql, type JobQueue, type NodeJobData, type QueueName, type RawClient, type SingletonJob } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import { NodeCache } from './node-cache.ts';
+import { webhookCorrelationTag } from './webhook.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
 
 /** What a job needs of its run: the snapshot (cached, it never changes) and the current status. */
@@ -488,10 +489,11 @@ export class Executor {
     const params = this.parseParams(node, def, portValues);
     const inputs = await this.transportInputs(ctx, portValues);
     // The URL names this submission (node run and the attempt the journal is about to record): a task
-    // whose answer is lost still tells its owner who it is when it calls back (see adoptAnnounced).
+    // whose answer is lost still tells its owner who it is when it calls back (see adoptAnnounced);
+    // the tag proves the pair is ours, since Freepik's signature covers the body, not the URL.
     const webhookUrl =
       execution.service === 'freepik' && webhooksEnabled(this.config)
-        ? `${this.config.publicUrl}/api/webhooks/freepik?node_run=${row.id}&attempt=${row.attempt + 1}`
+        ? `${this.config.publicUrl}/api/webhooks/freepik?node_run=${row.id}&attempt=${row.attempt + 1}&tag=${webhookCorrelationTag(this.config.webhookSecret!, row.id, row.attempt + 1)}`
         : undefined;
     if (execution.mode === 'webhook-only' && !webhookUrl) {
       throw new PikflowError(

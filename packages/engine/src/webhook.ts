@@ -51,3 +51,19 @@ export function verifyWebhook(
   if (!matched) return reject('the signature does not match');
   return { webhookId, timestamp };
 }
+
+/**
+ * The tag that makes the correlation in a webhook URL (`node_run`, `attempt`) ours: Freepik signs
+ * the body, not the URL, so a signed delivery replayed to a URL naming another node run would
+ * otherwise be adopted there. HMAC of the pair under the webhook secret, 128 bits, URL-safe.
+ */
+export function webhookCorrelationTag(secret: string, nodeRunId: string, attempt: number): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(`correlation.${nodeRunId}.${attempt}`).digest('base64url').slice(0, 22);
+}
+
+export function correlationTagMatches(secret: string, nodeRunId: string, attempt: number, tag: unknown): boolean {
+  if (typeof tag !== 'string') return false;
+  const expected = Buffer.from(webhookCorrelationTag(secret, nodeRunId, attempt));
+  const given = Buffer.from(tag);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

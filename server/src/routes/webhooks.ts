@@ -26,8 +26,8 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
             'webhook-signature': z.string().optional(),
           })
           .loose(),
-        // The webhook_url the engine gave Freepik names the node run and attempt: an orphaned task announces its owner.
-        querystring: z.object({ node_run: z.string().max(64).optional(), attempt: z.string().max(10).optional() }).loose(),
+        // The webhook_url the engine gave Freepik names the node run and attempt, with a tag (HMAC under the webhook secret) proving the pair is ours: an orphaned task announces its owner.
+        querystring: z.object({ node_run: z.string().max(64).optional(), attempt: z.string().max(10).optional(), tag: z.string().max(64).optional() }).loose(),
         body: z.string().optional().describe('The task as JSON: {task_id, status, generated}'),
         response: { 204: z.undefined(), ...errorResponses },
       },
