@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { PHOTO_RESTORATION_PROMPT } from '@pikflow/pipeline';
+import { nodeRuns } from '@pikflow/db';
+import { and, eq } from 'drizzle-orm';
 import { makePng, startTestServer, type TestServer } from './server-support.ts';
 import { ROOT, accessibilityProblems as axeProblems, closeAll, launchBrowser, startEditorServer } from './support/web-browser.ts';
 const SCREENSHOTS = process.env.PIKFLOW_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : undefined;
@@ -580,6 +582,15 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('node-status-upscale').getAttribute('data-status'), 30_000).toBe('succeeded');
     await byTestId('run-node-upscale').locator('.pik-run-node-head').click();
     await eventually(() => byTestId('run-node-settings-upscale').textContent()).toMatch(/scale_factor\s*8/);
+    if (!server) return;
+    // A node run the engine re-sent after a lost answer (issue 10) says so, where the run is read.
+    const { db } = server.app.services.database;
+    await db.update(nodeRuns).set({ possibleDuplicateCharge: true }).where(and(eq(nodeRuns.runId, started.id), eq(nodeRuns.nodeId, 'upscale')));
+    await page.reload();
+    await byTestId('tab-runs').click();
+    await byTestId(`run-history-item-${started.id}`).click();
+    await byTestId('run-node-upscale').locator('.pik-run-node-head').click();
+    await eventually(() => byTestId('run-node-duplicate-upscale').textContent(), 15_000).toMatch(/Possibly charged twice/);
   });
 
   it('asks a first run for a name, so it never leaves an "Untitled pipeline" behind', async () => {

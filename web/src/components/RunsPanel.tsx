@@ -219,6 +219,7 @@ function CurrentRun() {
                 }}
               >
                 <span className={`pik-status pik-status-${n.status}`}>{n.status === 'cached' ? 'cached · 0 requests' : n.status}</span>
+                {n.possibleDuplicateCharge && <span className="pik-warning-mark" title="possibly charged twice">⚠ 2×</span>}
                 <span className="pik-ellipsis">
                   {node ? nodeTitle(node, catalogById) : id}
                   {node && !node.data.label && typeof node.data.params.name === 'string' ? (
@@ -238,6 +239,12 @@ function CurrentRun() {
                     </div>
                   )}
                   {n.error && <div className="pik-field-error pik-error-body" data-testid={`run-node-error-${id}`}>{n.error.message}</div>}
+                  {n.possibleDuplicateCharge && (
+                    // The engine re-sent a request whose first answer was lost: Freepik may bill it twice.
+                    <div className="pik-warning" role="note" data-testid={`run-node-duplicate-${id}`}>
+                      Possibly charged twice: the first request's answer was lost (a crash or a dropped connection), so it was sent once more. Check Freepik's usage for this task.
+                    </div>
+                  )}
                   {n.status === 'failed' && <WhatWasSent settings={run.params?.[id]} inputs={n.inputs} nodeId={id} reasonless={/no reason given/i.test(n.error?.message ?? '')} />}
                   <ValueTable title="Settings" values={run.params?.[id]} testId={`run-node-settings-${id}`} />
                   <ValueTable title="Inputs" values={n.inputs} />

@@ -41,6 +41,8 @@ export interface NodeLive {
   submittedAt?: string;
   finishedAt?: string;
   pollCount?: number;
+  /** The engine re-sent a submission whose answer was lost: Freepik may have charged twice. */
+  possibleDuplicateCharge?: true;
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   error?: { code: string; message: string };
@@ -151,6 +153,7 @@ function liveFromView(n: NodeRunView): NodeLive {
     submittedAt: n.submittedAt,
     finishedAt: n.finishedAt,
     pollCount: n.pollCount,
+    ...(n.possibleDuplicateCharge ? { possibleDuplicateCharge: true as const } : {}),
     inputs: n.inputs,
     outputs: n.outputs,
     error: n.error,
@@ -475,6 +478,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         patchNode({
           status: data.status === 'IN_PROGRESS' ? 'running' : 'submitted',
           ...(typeof data.pollCount === 'number' ? { pollCount: data.pollCount } : {}),
+          ...(data.possibleDuplicateCharge === true ? { possibleDuplicateCharge: true as const } : {}),
         });
         break;
       case 'node.completed':
