@@ -194,6 +194,8 @@ export const engineProcesses = pgTable('engine_processes', {
   pid: integer('pid'),
   startedAt: createdAt(),
   heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
+  /** On PostgreSQL: the key of the advisory lock this process holds while alive (its lease; see engine liveness.ts). */
+  leaseKey: integer('lease_key'),
 });
 
 /** API tokens, stored as SHA-256 hashes. */

@@ -20,6 +20,7 @@ import {
 } from '@pikflow/pipeline';
 import { createAssetStore, type AssetRow } from './asset-store.ts';
 import { webhooksEnabled } from './config.ts';
+import { DEATH_WATCH_MS, HEARTBEAT_MS, Lease, newLeaseKey } from './liveness.ts';
 import { EventBus } from './events.ts';
 import { Executor, SWEEP_MS, answers, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
@@ -65,6 +66,8 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   const executor = new Executor({ config, handle, jobs, events, assets, client, quota, logger: log, processId });
   let heartbeat: NodeJS.Timeout | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  let deathWatch: NodeJS.Timeout | undefined;
+  let lease: Lease | undefined;
   const workerOptions: WorkerOptions = { batchSize: 20, concurrency: 2, pollingIntervalSeconds: 2, ...workers };
   const db = handle.db;
   let started = false;
@@ -114,14 +117,22 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       quota.start();
       if (config.runWorkers) {
         if (config.publicUrl && config.waitForPublicUrlMs) await waitForPublicUrl(config.publicUrl, config.waitForPublicUrlMs, log);
-        await db.insert(engineProcesses).values({ id: processId, pid: process.pid }).onConflictDoNothing();
-        heartbeat = setInterval(() => {
-          void db
-            .update(engineProcesses)
-            .set({ heartbeatAt: sql`now()` })
-            .where(eq(engineProcesses.id, processId))
+        // On PostgreSQL the process also holds a lease (an advisory lock on a connection of its own),
+        // so others know it died the moment it did rather than after a silence (liveness.ts).
+        const leaseKey = handle.kind === 'postgres' && handle.databaseUrl ? newLeaseKey() : undefined;
+        // An upsert: a process taken for dead during a database outage (its row removed) comes back.
+        const beat = () =>
+          db
+            .insert(engineProcesses)
+            .values({ id: processId, pid: process.pid, leaseKey: leaseKey ?? null })
+            .onConflictDoUpdate({ target: engineProcesses.id, set: { heartbeatAt: sql`now()` } })
             .catch((error: Error) => log.warn({ err: error.message }, 'heartbeat failed'));
-        }, HEARTBEAT_MS);
+        if (leaseKey !== undefined) {
+          lease = new Lease(handle.databaseUrl!, leaseKey, log, () => void beat());
+          await lease.start();
+        }
+        await beat();
+        heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
         heartbeat.unref();
         await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
         await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
@@ -138,6 +149,18 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
             .finally(() => (sweeping = false));
         }, SWEEP_MS);
         sweeper.unref();
+        // A death is acted on within a second: the dead process's work is taken over by a sweep then.
+        // (PGlite has no other processes: the start-up recovery covers its predecessors.)
+        let watching = false;
+        if (handle.kind === 'postgres') deathWatch = setInterval(() => {
+          if (watching) return;
+          watching = true;
+          executor
+            .reapDeadProcesses()
+            .catch((error: Error) => log.warn({ err: error.message }, 'death watch failed'))
+            .finally(() => (watching = false));
+        }, DEATH_WATCH_MS);
+        deathWatch?.unref();
       }
       log.info({ mode: config.mode, database: handle.kind, workers: config.runWorkers, webhooks: Boolean(config.publicUrl && config.webhookSecret) }, 'engine started');
     },
@@ -147,10 +170,12 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       started = false;
       clearInterval(heartbeat);
       clearInterval(sweeper);
+      clearInterval(deathWatch);
       await batches.stop();
       await jobs.stop();
       // A clean stop is known at once: this process's submissions are not waited for.
       if (config.runWorkers) await db.delete(engineProcesses).where(eq(engineProcesses.id, processId)).catch(() => {});
+      await lease?.stop();
       await events.stop();
       await quota.stop();
       await client.close();
@@ -414,9 +439,6 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   };
   return engine;
 }
-
-/** Heartbeat of engine_processes; OWNER_DEAD_AFTER_MS (executor) is three of these. */
-const HEARTBEAT_MS = 5_000;
 
 /** Idempotency keys of runs started without a pipeline id share this scope. */
 const NO_PIPELINE = '00000000-0000-0000-0000-000000000000';

@@ -92,6 +92,7 @@ import { QUEUES, liveJobsSql, type JobQueue, type NodeJobData, type QueueName, t
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import { NodeCache } from './node-cache.ts';
 import { webhookCorrelationTag } from './webhook.ts';
+import { processAliveSql } from './liveness.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
 
 /** What a job needs of its run: the snapshot (cached, it never changes) and the current status. */
@@ -116,8 +117,6 @@ const LIST_GRACE_MS = 3_000;
 const RIVAL_ORDER_MAX_MS = 60_000;
 /** How often each job-taking process runs the recovery sweep. */
 export const SWEEP_MS = 15_000;
-/** A process whose heartbeat is older than this is dead: its submissions are reconciled at once. */
-export const OWNER_DEAD_AFTER_MS = 15_000;
 /**
  * How long an active execute job counts as someone's work in hand. pg-boss does not know which
  * process holds a job, so a job whose process was killed (or whose connection died in a database
@@ -128,6 +127,9 @@ export const OWNER_DEAD_AFTER_MS = 15_000;
  * journal's compare-and-set lets exactly one submit.
  */
 export const EXECUTE_JOB_LIVE_SECONDS = 60;
+/** After a process died, active jobs older than these are taken for its (see reapDeadProcesses). */
+const DEAD_EXECUTE_JOB_SECONDS = 5;
+const DEAD_CHECK_JOB_SECONDS = 10;
 /** With webhooks on, polling is only a safety net. */
 const WEBHOOK_SAFETY_POLL_MS = 30_000;
 
@@ -1144,11 +1146,8 @@ export class Executor {
   private async ownerAlive(owner: string | null | undefined): Promise<boolean | undefined> {
     if (!owner) return undefined;
     if (owner === this.deps.processId) return true;
-    const [row] = await this.db
-      .select({ id: engineProcesses.id })
-      .from(engineProcesses)
-      .where(and(eq(engineProcesses.id, owner), sql`${engineProcesses.heartbeatAt} > now() - ${sql.raw(`interval '${OWNER_DEAD_AFTER_MS / 1000} seconds'`)}`));
-    return row !== undefined;
+    const { rows } = await this.autocommit().query(`SELECT 1 FROM engine_processes p WHERE p.id = $1 AND ${processAliveSql('p')}`, [owner]);
+    return rows.length > 0;
   }
 
   /** Start-up: on PGlite every 'submitting' row is orphaned (one process, lockfile); then a sweep. */
@@ -1165,6 +1164,21 @@ export class Executor {
   }
 
   /**
+   * The death watch (every DEATH_WATCH_MS in each job-taking process on PostgreSQL): processes that
+   * died (liveness.ts) are removed, and one sweep — by whichever process removed them — takes over
+   * their work at once. Their active jobs are not known by process (pg-boss does not record the
+   * holder), so the sweep treats active jobs older than a few seconds as theirs: an execute job
+   * spends only seconds before its journal, and a duplicate job is harmless (the journal's
+   * compare-and-set lets exactly one submit).
+   */
+  async reapDeadProcesses(): Promise<number> {
+    const { rows } = await this.autocommit().query(`DELETE FROM engine_processes p WHERE p.id <> $1 AND NOT ${processAliveSql('p')} RETURNING p.id`, [this.deps.processId]);
+    if (!rows.length) return 0;
+    this.log.warn({ processes: (rows as { id: string }[]).map((r) => r.id) }, 'engine process died: taking over its work');
+    return this.sweep(false, { [QUEUES.execute]: DEAD_EXECUTE_JOB_SECONDS, [QUEUES.check]: DEAD_CHECK_JOB_SECONDS });
+  }
+
+  /**
    * The recovery sweep, at start and every SWEEP_MS in every process that takes jobs (any may run
    * it; it is idempotent): a node of an open run whose work nobody has in hand — no waiting or
    * recently started job in pg-boss, or a submission whose owner stopped beating — gets the job it
@@ -1172,10 +1186,10 @@ export class Executor {
    * sweeps send it once. Runs with nothing in flight are advanced (a ready node queued, or the run
    * finished). Returns how many runs needed something.
    */
-  async sweep(activeAreOrphans = false): Promise<number> {
-    const dead = `(n.owner IS NOT NULL AND n.owner <> '${this.deps.processId.replace(/'/g, "''")}' AND NOT EXISTS (SELECT 1 FROM engine_processes p WHERE p.id = n.owner AND p.heartbeat_at > now() - interval '${OWNER_DEAD_AFTER_MS / 1000} seconds'))`;
+  async sweep(activeAreOrphans = false, activeAges: Record<QueueName, number> = { [QUEUES.execute]: EXECUTE_JOB_LIVE_SECONDS, [QUEUES.check]: 30 }): Promise<number> {
+    const dead = `(n.owner IS NOT NULL AND n.owner <> '${this.deps.processId.replace(/'/g, "''")}' AND NOT EXISTS (SELECT 1 FROM engine_processes p WHERE p.id = n.owner AND ${processAliveSql('p')}))`;
     const { rows } = await this.autocommit().query(
-      `WITH live AS (${liveJobsSql({ [QUEUES.execute]: activeAreOrphans ? 0 : EXECUTE_JOB_LIVE_SECONDS, [QUEUES.check]: activeAreOrphans ? 0 : 30 })})
+      `WITH live AS (${liveJobsSql(activeAreOrphans ? { [QUEUES.execute]: 0, [QUEUES.check]: 0 } : activeAges)})
        SELECT n.run_id, n.node_id, n.submit_state, n.status,
          coalesce(bool_or(l.name = '${QUEUES.execute}'), false) AS has_execute, coalesce(bool_or(l.name = '${QUEUES.check}'), false) AS has_check, ${dead} AS owner_dead
        FROM node_runs n JOIN runs r ON r.id = n.run_id

@@ -8,3 +8,4 @@ export { NodeCache, canonicalJson, type RunCacheOptions, type RunCachePlan } fro
 export type { BatchItemInput } from './batches.ts';
 export type { QuotaConfig, ServiceOverride } from './quota-table.ts';
 export { extensionOf } from './executor.ts';
+export { processAliveSql, LEASE_LOCK_NAMESPACE } from './liveness.ts';

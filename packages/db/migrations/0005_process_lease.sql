@@ -1,0 +1,1 @@
+ALTER TABLE "engine_processes" ADD COLUMN "lease_key" integer;
