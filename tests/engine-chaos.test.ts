@@ -18,7 +18,7 @@ import { createDb, nodeRuns, type DbHandle } from '@pikflow/db';
 import { createEngine, type PikflowEngine } from '@pikflow/engine';
 import type { RunView } from '@pikflow/pipeline';
 import { engineConfigFor, quietLogger, seedPipeline, smallPng } from './support/engine-harness.ts';
-import { spawnEngineChild, type EngineChild } from './support/child-process.ts';
+import { engineChildEnv, spawnEngineChild, type EngineChild } from './support/child-process.ts';
 import { startSimProcess, type SimProcess } from './support/sim-process.ts';
 import { freshDatabase, withAdmin, type DbKind } from './support/test-db.ts';
 import { startMiniServer, type MiniServer } from './support/mini-server.ts';
@@ -120,13 +120,7 @@ async function runMode(sim: SimProcess, mode: Mode, kills: number): Promise<Row>
   if (mode.webhooks) hooks = await startMiniServer(() => engine!);
   const webhookEnv = hooks ? { PUBLIC_URL: hooks.url, FREEPIK_WEBHOOK_SECRET: WEBHOOK_SECRET } : {};
   const env = {
-    DATA_DIR: fresh.dataDir,
-    DATABASE_URL: fresh.databaseUrl ?? '',
-    SIM_URL: sim.url,
-    SIM_API_KEY: apiKey,
-    INPUT_DATA_URI: input.dataUri,
-    POLL_INITIAL_DELAY_MS: '300',
-    POLL_MAX_DELAY_MS: '800',
+    ...engineChildEnv({ dataDir: fresh.dataDir, databaseUrl: fresh.databaseUrl, simUrl: sim.url, apiKey, inputDataUri: input.dataUri, pollMs: [300, 800] }),
     ...webhookEnv,
   };
   const config = engineConfigFor({ url: sim.url } as never, fresh.dataDir, {

@@ -10,7 +10,7 @@ import { createEngine } from '@pikflow/engine';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import { DB_KINDS, freshDatabase } from './support/test-db.ts';
 import { engineConfigFor, quietLogger, seedPipeline, smallPng } from './support/engine-harness.ts';
-import { spawnEngineChild, until } from './support/child-process.ts';
+import { engineChildEnv, spawnEngineChild, until } from './support/child-process.ts';
 
 const GEMINI = 'freepik.gemini-2-5-flash';
 const UPSCALE = 'freepik.upscaler-precision-v2';
@@ -86,15 +86,7 @@ describe.each(DB_KINDS)('repeated kill -9 on %s', (kind) => {
     const fresh = await freshDatabase(kind);
     const input = await smallPng(24, 16);
     const apiKey = `kills-${kind}-${Math.random().toString(36).slice(2)}`;
-    const env = {
-      DATA_DIR: fresh.dataDir,
-      DATABASE_URL: fresh.databaseUrl ?? '',
-      SIM_URL: sim.url,
-      SIM_API_KEY: apiKey,
-      INPUT_DATA_URI: input.dataUri,
-      POLL_INITIAL_DELAY_MS: '200',
-      POLL_MAX_DELAY_MS: '400',
-    };
+    const env = engineChildEnv({ dataDir: fresh.dataDir, databaseUrl: fresh.databaseUrl, simUrl: sim.url, apiKey, inputDataUri: input.dataUri, pollMs: [200, 400] });
     // A fixed seed per database: the same kill moments on every CI run.
     let seed = kind === 'pglite' ? 17 : 29;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);

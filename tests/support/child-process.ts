@@ -14,6 +14,19 @@ export interface EngineChild {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** The environment of an engine child on a test database, its own simulator key and a seed input. */
+export function engineChildEnv(o: { dataDir: string; databaseUrl?: string; simUrl: string; apiKey: string; inputDataUri: string; pollMs: [number, number] }): Record<string, string> {
+  return {
+    DATA_DIR: o.dataDir,
+    DATABASE_URL: o.databaseUrl ?? '',
+    SIM_URL: o.simUrl,
+    SIM_API_KEY: o.apiKey,
+    INPUT_DATA_URI: o.inputDataUri,
+    POLL_INITIAL_DELAY_MS: String(o.pollMs[0]),
+    POLL_MAX_DELAY_MS: String(o.pollMs[1]),
+  };
+}
+
 export function spawnEngineChild(env: Record<string, string | undefined>): EngineChild {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'engine-child.ts')], {
     cwd: root,

@@ -139,28 +139,10 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         await executor.recover();
         batches.start();
         // Recovery is continuous: lost work (a dead worker's jobs, a lost hand-off) is re-sent within a sweep.
-        let sweeping = false;
-        sweeper = setInterval(() => {
-          if (sweeping) return;
-          sweeping = true;
-          executor
-            .sweep()
-            .catch((error: Error) => log.warn({ err: error.message }, 'recovery sweep failed'))
-            .finally(() => (sweeping = false));
-        }, SWEEP_MS);
-        sweeper.unref();
+        sweeper = everyUnlessBusy(log, SWEEP_MS, () => executor.sweep(), 'recovery sweep failed');
         // A death is acted on within a second: the dead process's work is taken over by a sweep then.
         // (PGlite has no other processes: the start-up recovery covers its predecessors.)
-        let watching = false;
-        if (handle.kind === 'postgres') deathWatch = setInterval(() => {
-          if (watching) return;
-          watching = true;
-          executor
-            .reapDeadProcesses()
-            .catch((error: Error) => log.warn({ err: error.message }, 'death watch failed'))
-            .finally(() => (watching = false));
-        }, DEATH_WATCH_MS);
-        deathWatch?.unref();
+        if (handle.kind === 'postgres') deathWatch = everyUnlessBusy(log, DEATH_WATCH_MS, () => executor.reapDeadProcesses(), 'death watch failed');
       }
       log.info({ mode: config.mode, database: handle.kind, workers: config.runWorkers, webhooks: Boolean(config.publicUrl && config.webhookSecret) }, 'engine started');
     },
@@ -438,6 +420,20 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
     },
   };
   return engine;
+}
+
+/** Runs `task` every `ms` (never two at once), logging a failure; the timer does not hold the process open. */
+function everyUnlessBusy(log: Logger, ms: number, task: () => Promise<unknown>, failure: string): NodeJS.Timeout {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    task()
+      .catch((error: Error) => log.warn({ err: error.message }, failure))
+      .finally(() => (busy = false));
+  }, ms);
+  timer.unref();
+  return timer;
 }
 
 /** Idempotency keys of runs started without a pipeline id share this scope. */
