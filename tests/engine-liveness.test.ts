@@ -38,7 +38,7 @@ describe('process liveness on PostgreSQL', () => {
       const ago = (s: number) => new Date(Date.now() - s * 1000);
       await handle.db.insert(engineProcesses).values([
         { id: 'stalled', pid: 1, leaseKey: 4242, heartbeatAt: ago(10) },
-        { id: 'killed', pid: 2, leaseKey: 4343, heartbeatAt: ago(6) },
+        { id: 'killed', pid: 2, leaseKey: 4343, heartbeatAt: ago(4) },
         { id: 'reconnecting', pid: 3, leaseKey: 4444, heartbeatAt: ago(1) },
         { id: 'silent', pid: 4, leaseKey: 4242, heartbeatAt: ago(20) },
         { id: 'no-lease', pid: 5, heartbeatAt: ago(10) },

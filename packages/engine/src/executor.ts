@@ -127,9 +127,16 @@ export const SWEEP_MS = 15_000;
  * journal's compare-and-set lets exactly one submit.
  */
 export const EXECUTE_JOB_LIVE_SECONDS = 60;
-/** After a process died, active jobs older than these are taken for its (see reapDeadProcesses). */
-const DEAD_EXECUTE_JOB_SECONDS = 5;
+/**
+ * After a process died, active jobs older than these are taken for its (see reapDeadProcesses): an
+ * execute job is active for its pre-journal work only (seconds), a check job for one status read
+ * and, at the end, the result's re-hosting. A live process's job taken for dead gets a duplicate,
+ * which the journal's compare-and-set (and the quota claim per node run) make harmless.
+ */
+const DEAD_EXECUTE_JOB_SECONDS = 1;
 const DEAD_CHECK_JOB_SECONDS = 10;
+/** A second look after a death, for the jobs the dead process took in its last second. */
+const DEAD_FOLLOW_UP_MS = 3_000;
 /** With webhooks on, polling is only a safety net. */
 const WEBHOOK_SAFETY_POLL_MS = 30_000;
 
@@ -235,6 +242,8 @@ export class Executor {
   private readonly snapshots = new Map<string, { document: PipelineDocument; inputs: Record<string, unknown> }>();
   /** The node-result cache (node-cache.ts); consulted only in servedFromCache and completeWithOutputs. */
   private readonly cache: NodeCache;
+  /** When set, the death watch sweeps once more then (see reapDeadProcesses). */
+  private followUpSweepAt: number | undefined;
   /** Node runs whose POST is awaiting its answer in this process. */
   private readonly inFlight = new Set<string>();
 
@@ -1173,9 +1182,18 @@ export class Executor {
    */
   async reapDeadProcesses(): Promise<number> {
     const { rows } = await this.autocommit().query(`DELETE FROM engine_processes p WHERE p.id <> $1 AND NOT ${processAliveSql('p')} RETURNING p.id`, [this.deps.processId]);
-    if (!rows.length) return 0;
+    const orphanAges = { [QUEUES.execute]: DEAD_EXECUTE_JOB_SECONDS, [QUEUES.check]: DEAD_CHECK_JOB_SECONDS };
+    if (!rows.length) {
+      // A job the dead process took just before it died was too young to tell from a live one: look once more.
+      if (this.followUpSweepAt && Date.now() >= this.followUpSweepAt) {
+        this.followUpSweepAt = undefined;
+        return this.sweep(false, orphanAges);
+      }
+      return 0;
+    }
     this.log.warn({ processes: (rows as { id: string }[]).map((r) => r.id) }, 'engine process died: taking over its work');
-    return this.sweep(false, { [QUEUES.execute]: DEAD_EXECUTE_JOB_SECONDS, [QUEUES.check]: DEAD_CHECK_JOB_SECONDS });
+    this.followUpSweepAt = Date.now() + DEAD_FOLLOW_UP_MS;
+    return this.sweep(false, orphanAges);
   }
 
   /**

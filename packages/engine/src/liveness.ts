@@ -19,11 +19,11 @@ import type { Logger } from 'pino';
  */
 
 /** How often a process writes its heartbeat. */
-export const HEARTBEAT_MS = 2_000;
+export const HEARTBEAT_MS = 1_000;
 /** A process silent for this long is dead, lease or not. */
 export const OWNER_DEAD_AFTER_MS = 15_000;
 /** A process without its lease is dead once its heartbeat is this old (longer than a beat and a reconnect). */
-export const LEASE_GRACE_MS = 4_000;
+export const LEASE_GRACE_MS = 2_500;
 /** How often every process looks for processes that died (a cheap query; a death triggers a sweep). */
 export const DEATH_WATCH_MS = 1_000;
 /** The advisory-lock namespace of leases (first key of the two-key form); the second is the process's lease key. */
