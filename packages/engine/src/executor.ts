@@ -1023,7 +1023,10 @@ export class Executor {
     const pending = this.retryNotices.get(nodeRunId);
     if (!pending) return;
     this.retryNotices.delete(nodeRunId);
-    await pending;
+    // Bounded: a notice stuck in a database outage must not hold the node up (a late one goes stale by itself).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pending, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)).unref())]);
+    clearTimeout(timer);
     await this.db
       .update(nodeRuns)
       .set({ retrying: null })
