@@ -28,16 +28,22 @@ export function captureStream(lines: string[]): Writable {
 }
 
 export async function startTestServer(
-  overrides: { config?: Partial<ServerConfig>; env?: Record<string, string> } & Omit<BuildAppOptions, 'config'> = {},
+  overrides: {
+    config?: Partial<ServerConfig>;
+    /** The server's own settings (loadConfig). */
+    env?: Record<string, string>;
+    /** Engine settings (engineConfigFromEnv: FREEPIK_QUOTAS, polling…) over process.env. */
+    engineEnv?: Record<string, string>;
+  } & Omit<BuildAppOptions, 'config' | 'env'> = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pikflow-server-test-'));
-  const { config: configOverrides, env, ...rest } = overrides;
+  const { config: configOverrides, env, engineEnv, ...rest } = overrides;
   const config: ServerConfig = {
     ...loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', WEB_DIST_DIR: join(dataDir, 'no-web'), ...env }),
     ...configOverrides,
   };
   const logs: string[] = [];
-  const server = await startServer({ logStream: captureStream(logs), ...rest, config });
+  const server = await startServer({ logStream: captureStream(logs), ...rest, ...(engineEnv ? { env: { ...process.env, ...engineEnv } } : {}), config });
   return {
     ...server,
     dataDir,

@@ -79,6 +79,10 @@ export const nodeRunViewSchema = z.object({
   error: errorViewSchema.optional(),
   cachedFrom: z.object({ runId: z.string(), nodeRunId: z.string() }).optional().describe("status 'cached': the run and node run its outputs came from"),
   waiting: z.object({ service: z.string(), reason: z.enum(['daily', 'per_second', 'concurrent', 'retry_after']), until: z.string() }).optional(),
+  retrying: z
+    .object({ what: z.enum(['submit', 'status', 'list', 'download']), reason: z.string(), attempt: z.number(), retryAt: z.string() })
+    .optional()
+    .describe('While the engine waits to repeat a request of this node (a 503, a refused connection): `attempt` is the one made at `retryAt`'),
 });
 
 export const runViewSchema = z

@@ -110,6 +110,14 @@ export const nodeRuns = pgTable(
     possibleDuplicateCharge: boolean('possible_duplicate_charge').notNull().default(false),
     pollCount: integer('poll_count').notNull().default(0),
     nextPollAt: ts('next_poll_at'),
+    /**
+     * While the HTTP client waits to repeat a request for this node (a 503, a refused
+     * connection): {what, reason, attempt, retryAt}. Kept on the row, not in the worker's
+     * memory, so every server process (and a page that reloads or polls) sees it; cleared when
+     * the request returns, and read only while fresh (engine toRunView), so a worker that died
+     * mid-wait leaves nothing shown for long.
+     */
+    retrying: jsonb('retrying'),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     submittedAt: ts('submitted_at'),

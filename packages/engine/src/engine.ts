@@ -15,6 +15,7 @@ import {
   readImageReference,
   validatePipeline,
   type NodeRunView,
+  type RetryView,
   type RunStatus,
   type RunView,
 } from '@pikflow/pipeline';
@@ -53,6 +54,8 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   const quota = new QuotaLimiter(handle.db, policy, log, config.budgets?.perDay !== undefined);
   const client = new FreepikClient({
     onRequest: (kind, tag, status, attempt) => quota.record(kind, tag, status, attempt),
+    // Shown on the node while the client waits (the executor writes it to the node run, with an event).
+    onRetry: (tag, notice): Promise<void> => executor.noteRetry(tag, notice),
     freepikBaseUrl: config.freepik.baseUrl,
     apiKey: config.freepik.apiKey,
     fileServiceUrl: config.fileServiceUrl,
@@ -63,7 +66,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   const events = new EventBus(handle, log);
   // Each start of a job-taking engine is one process in engine_processes, with a heartbeat.
   const processId = `${process.pid}-${randomUUID()}`;
-  const executor = new Executor({ config, handle, jobs, events, assets, client, quota, logger: log, processId });
+  const executor: Executor = new Executor({ config, handle, jobs, events, assets, client, quota, logger: log, processId });
   let heartbeat: NodeJS.Timeout | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   let deathWatch: NodeJS.Timeout | undefined;
@@ -473,6 +476,7 @@ function toRunView(
   // A bypassed node is stored 'succeeded' (its downstream runs on), and shown as what it was.
   const bypassed = new Set(docNodes.filter((n) => n.bypass).map((n) => n.id));
   const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+  const now = Date.now();
   return {
     id: run.id,
     ...(run.pipelineId ? { pipelineId: run.pipelineId } : {}),
@@ -490,11 +494,13 @@ function toRunView(
       .map((n): NodeRunView => {
         // A queued node with a wait row is held back by a Freepik limit (limiter.ts).
         const wait = n.status === 'queued' ? waitOf.get(n.id) : undefined;
+        const retrying = retryingOf(n, now);
         return {
           nodeId: n.nodeId,
           nodeType: n.nodeType,
           status: cachedFromOf(n) ? 'cached' : wait ? 'waiting_for_quota' : n.status === 'succeeded' && bypassed.has(n.nodeId) ? 'bypassed' : n.status,
           ...(wait ? { waiting: { service: wait.service, reason: wait.reason as NonNullable<NodeRunView['waiting']>['reason'], until: wait.until.toISOString() } } : {}),
+          ...(retrying ? { retrying } : {}),
           ...(n.taskId ? { taskId: n.taskId } : {}),
           attempt: n.attempt,
           pollCount: n.pollCount,
@@ -511,6 +517,19 @@ function toRunView(
     usage: usageOf(nodes),
   };
 }
+
+/**
+ * A retry notice still worth showing: the node is unfinished and the retry is due, or was due
+ * less than RETRY_NOTICE_GRACE_MS ago (the repeated request is under way). A notice whose
+ * process died mid-wait is never cleared by it: this bounds how long it stays on screen.
+ */
+function retryingOf(n: typeof nodeRuns.$inferSelect, now: number): RetryView | undefined {
+  const notice = n.retrying as RetryView | null;
+  if (!notice || (n.status !== 'running' && n.status !== 'submitted' && n.status !== 'queued')) return undefined;
+  return Date.parse(notice.retryAt) + RETRY_NOTICE_GRACE_MS > now ? notice : undefined;
+}
+
+const RETRY_NOTICE_GRACE_MS = 15_000;
 
 /** A node run served from the result cache shows as 'cached', naming the run its outputs came from. */
 function cachedFromOf(n: typeof nodeRuns.$inferSelect): CachedFrom | null {

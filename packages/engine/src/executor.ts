@@ -85,7 +85,7 @@ import {
 } from '@pikflow/pipeline';
 import { webhooksEnabled } from './config.ts';
 import { EVENTS_CHANNEL, type EventBus } from './events.ts';
-import { FreepikClient, isBinaryFile, messageOf, redactUrl, type Service } from './freepik-client.ts';
+import { FreepikClient, isBinaryFile, messageOf, redactUrl, type RequestTag, type RetryNotice, type Service } from './freepik-client.ts';
 import { batchedTransaction } from './batched-transaction.ts';
 import type { QuotaLimiter, QuotaWait } from './limiter.ts';
 import { QUEUES, liveJobsSql, type JobQueue, type NodeJobData, type QueueName, type RawClient, type SingletonJob } from './jobs.ts';
@@ -246,6 +246,8 @@ export class Executor {
   private followUpSweepAt: number | undefined;
   /** Node runs whose POST is awaiting its answer in this process. */
   private readonly inFlight = new Set<string>();
+  /** Node runs with a retry notice on their row from a request of this process: the latest notice's write. */
+  private readonly retryNotices = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: ExecutorDeps) {
     this.db = deps.handle.db;
@@ -298,6 +300,7 @@ export class Executor {
         owner: null,
         syncResult: null,
         possibleDuplicateCharge: false,
+        retrying: null,
         requestSummary: null,
         inputs: null,
         outputs: outputs ?? null,
@@ -547,8 +550,9 @@ export class Executor {
     this.inFlight.add(row.id);
     row.owner = this.deps.processId;
     const result = await this.deps.client
-      .submit(execution.service, request, log, { nodeType: node.type, runId: run.id, nodeRunId: row.id, ledgerId })
+      .submit(execution.service, request, log, { nodeType: node.type, runId: run.id, nodeRunId: row.id, nodeId: node.id, ledgerId })
       .finally(() => this.inFlight.delete(row.id));
+    await this.clearRetryNotice(row.id);
     if (result.kind === 'rate_limited') {
       // No task exists. The limiter learns Retry-After for every worker; the node waits, it does not fail.
       log.info({ retryAfterMs: result.retryAfterMs }, 'Freepik answered 429');
@@ -725,7 +729,9 @@ export class Executor {
 
     let listed: { taskId: string; createdAt?: number }[];
     try {
-      const body = await this.deps.client.getJson('freepik', execution.listPath, ctx.log, 'list', { nodeType: node.type, runId: run.id, nodeRunId: row.id });
+      const body = await this.deps.client
+        .getJson('freepik', execution.listPath, ctx.log, 'list', { nodeType: node.type, runId: run.id, nodeRunId: row.id, nodeId: node.id })
+        .finally(() => this.clearRetryNotice(row.id));
       listed = readTaskList(body);
     } catch (error) {
       return fail(`listing its tasks failed (${(error as Error).message})`);
@@ -851,7 +857,11 @@ export class Executor {
     // The status is read even past the timeout: after a long outage the task may well have finished.
     let task: TaskSnapshot;
     try {
-      task = readTask(await this.deps.client.getJson('freepik', execution.statusPath(row.taskId), ctx.log, 'status', { nodeType: ctx.node.type, runId, nodeRunId: row.id }));
+      task = readTask(
+        await this.deps.client
+          .getJson('freepik', execution.statusPath(row.taskId), ctx.log, 'status', { nodeType: ctx.node.type, runId, nodeRunId: row.id, nodeId })
+          .finally(() => this.clearRetryNotice(row.id)),
+      );
     } catch (error) {
       if (!isPikflowError(error)) throw error;
       if (error.code === 'upstream_rejected') return this.failNode(ctx, { code: error.code, message: error.message });
@@ -979,14 +989,60 @@ export class Executor {
   private async rehost(ctx: NodeContext, type: PortType, value: unknown, stored: { asset: StoredAsset; row: AssetRow }[]): Promise<unknown> {
     const one = async (v: unknown) => {
       if (typeof v !== 'string') return v;
-      const { bytes, contentType } = await this.deps.client.download(v, this.config.maxDownloadBytes, ctx.log);
+      const { bytes, contentType } = await this.deps.client.download(v, this.config.maxDownloadBytes, ctx.log, { nodeType: ctx.node.type, runId: ctx.run.id, nodeRunId: ctx.row.id, nodeId: ctx.node.id });
       const prepared = await this.deps.assets.prepareGenerated(bytes, { runId: ctx.run.id, nodeId: ctx.node.id, mime: contentType, filename: lastPathSegment(v) });
       stored.push(prepared);
       return assetRef(prepared.asset);
     };
-    if (type === 'image' || type === 'video') return one(value);
-    if (type === 'image[]') return Promise.all((Array.isArray(value) ? value : [value]).map(one));
-    return value;
+    try {
+      if (type === 'image' || type === 'video') return await one(value);
+      if (type === 'image[]') return await Promise.all((Array.isArray(value) ? value : [value]).map(one));
+      return value;
+    } finally {
+      await this.clearRetryNotice(ctx.row.id);
+    }
+  }
+
+  /**
+   * The client is about to wait before repeating a request of this node (freepik-client.ts):
+   * the node run's row says so (`retrying`) with a `node.retrying` event, in one statement, so
+   * the node shows "retrying in 4 s (HTTP 503, attempt 2)" on every page watching, from any
+   * process. Only while the node is unfinished; the status itself does not change.
+   */
+  noteRetry(tag: RequestTag, notice: RetryNotice): Promise<void> {
+    const { runId, nodeRunId, nodeId } = tag;
+    if (!runId || !nodeRunId || !nodeId) return Promise.resolve();
+    const retrying = { what: notice.what, reason: notice.reason, attempt: notice.attempt, retryAt: new Date(Date.now() + notice.waitMs).toISOString() };
+    const write = async () => {
+      const noted = await this.updateWithEvent(
+        this.autocommit(),
+        `UPDATE node_runs SET retrying = $2::jsonb WHERE id = $1 AND status NOT IN ('succeeded', 'failed', 'skipped', 'cancelled') RETURNING id`,
+        [nodeRunId, JSON.stringify(retrying)],
+        runId,
+        { type: 'node.retrying', nodeId, data: retrying },
+      );
+      this.deps.events.publish(runId, noted.events);
+    };
+    // Notices of one node run are written in order, and its clearing waits for the last one.
+    const written = (this.retryNotices.get(nodeRunId) ?? Promise.resolve()).then(write, write);
+    this.retryNotices.set(nodeRunId, written.catch(() => {}));
+    return written;
+  }
+
+  /** The request a retry notice was about has returned (whatever its answer): the node is no longer waiting to retry. */
+  private async clearRetryNotice(nodeRunId: string): Promise<void> {
+    const pending = this.retryNotices.get(nodeRunId);
+    if (!pending) return;
+    this.retryNotices.delete(nodeRunId);
+    // Bounded: a notice stuck in a database outage must not hold the node up (a late one goes stale by itself).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pending, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)).unref())]);
+    clearTimeout(timer);
+    await this.db
+      .update(nodeRuns)
+      .set({ retrying: null })
+      .where(eq(nodeRuns.id, nodeRunId))
+      .catch((error: Error) => this.log.warn({ err: error.message, nodeRunId }, 'clearing a retry notice failed (it goes stale by itself)'));
   }
 
   private async completeWithOutputs(
@@ -1631,6 +1687,8 @@ function toNodeRunRow(raw: unknown): NodeRunRow {
     owner: (r.owner as string | null) ?? null,
     syncResult: r.sync_result ?? null,
     possibleDuplicateCharge: r.possible_duplicate_charge === true || r.possible_duplicate_charge === 't',
+    // Not selected: the executor never decides anything from a retry notice (only views show it).
+    retrying: null,
     requestSummary: r.request_summary ?? null,
     inputs: r.inputs ?? null,
     outputs: r.outputs ?? null,

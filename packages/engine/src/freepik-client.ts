@@ -46,6 +46,22 @@ export interface ClientOptions {
   maxWaitMs?: number;
   /** Called for every Freepik request attempt (the usage ledger); `status` is undefined when no answer came. */
   onRequest?: (kind: 'submit' | 'status' | 'list', tag: RequestTag, status: number | undefined, attempt: number) => void;
+  /**
+   * Called before each wait for a retry of a tagged request (the node shows it while it waits).
+   * The wait does not start the retry before the returned promise settles (or a second past
+   * the wait), so what is shown is never behind the request; a rejection is logged, not thrown.
+   */
+  onRetry?: (tag: RequestTag, retry: RetryNotice) => void | Promise<void>;
+}
+
+/** A request that failed for now and is about to be repeated. */
+export interface RetryNotice {
+  what: 'submit' | 'status' | 'list' | 'download';
+  /** Short and human: 'HTTP 503', 'connection refused', 'timed out'. */
+  reason: string;
+  /** The attempt that will be made after the wait (2 = the first retry). */
+  attempt: number;
+  waitMs: number;
 }
 
 /** Who a Freepik request is for, as the usage ledger records it. */
@@ -53,6 +69,8 @@ export interface RequestTag {
   nodeType: string;
   runId?: string;
   nodeRunId?: string;
+  /** The pipeline node (what a retry notice is shown on). */
+  nodeId?: string;
   /** The ledger row the quota claim wrote for this submission. */
   ledgerId?: number;
 }
@@ -114,7 +132,7 @@ export class FreepikClient {
           // Nothing reached the server: repeating cannot create a second task.
           log.warn({ path: request.path, code, attempt }, 'submit not sent; retrying');
           this.stats.submitRetries++;
-          await sleep(backoff(attempt, this.maxWaitMs));
+          await this.waitToRetry(tag, 'submit', describeProblem(code), attempt, backoff(attempt, this.maxWaitMs), log);
           continue;
         }
         log.warn({ path: request.path, code: code ?? describeError(error), ms: Date.now() - started }, 'submit response lost');
@@ -135,7 +153,7 @@ export class FreepikClient {
         const wait = status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs);
         log.info({ path: request.path, status, attempt, waitMs: wait }, 'submit refused for now; retrying');
         this.stats.submitRetries++;
-        await sleep(wait);
+        await this.waitToRetry(tag, 'submit', `HTTP ${status}`, attempt, wait, log);
         continue;
       }
       if (status === 500 || status === 502 || status === 504) {
@@ -163,8 +181,9 @@ export class FreepikClient {
         timeout.clear();
         note(undefined, attempt);
         lastProblem = errorCode(error) ?? describeError(error);
+        if (attempt === this.maxAttempts) break;
         log.warn({ path, problem: lastProblem, attempt }, 'status read failed; retrying');
-        await sleep(backoff(attempt, this.maxWaitMs));
+        await this.waitToRetry(tag, kind, describeProblem(lastProblem), attempt, backoff(attempt, this.maxWaitMs), log);
         continue;
       }
       const body = await readBody(response).finally(timeout.clear);
@@ -172,12 +191,11 @@ export class FreepikClient {
       note(status, attempt);
       if (status >= 200 && status < 300) return body;
       lastProblem = `HTTP ${status}${messageOf(body) ? `: ${messageOf(body)}` : ''}`;
-      if (status === 429) {
-        await sleep(retryAfterMs(response, this.maxWaitMs));
-        continue;
-      }
-      if (status >= 500) {
-        await sleep(backoff(attempt, this.maxWaitMs));
+      if (status === 429 || status >= 500) {
+        // The last attempt's answer is the error: no wait after it.
+        if (attempt === this.maxAttempts) break;
+        const wait = status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs);
+        await this.waitToRetry(tag, kind, `HTTP ${status}`, attempt, wait, log);
         continue;
       }
       throw new PikflowError('upstream_rejected', `Freepik refused the status request: ${lastProblem}`);
@@ -189,7 +207,7 @@ export class FreepikClient {
    * Downloads a file (result URL or data for hand-off), refusing more than maxBytes.
    * `checkAddress` runs on the connection's resolved address when given (URL inputs).
    */
-  async download(url: string, maxBytes: number, log: Logger): Promise<{ bytes: Buffer; contentType?: string }> {
+  async download(url: string, maxBytes: number, log: Logger, tag?: RequestTag): Promise<{ bytes: Buffer; contentType?: string }> {
     if (url.startsWith('data:')) return decodeDataUri(url, maxBytes);
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
@@ -202,7 +220,8 @@ export class FreepikClient {
           lastProblem = `HTTP ${status}`;
           await response.body.dump();
           if (status === 429 || status >= 500) {
-            await sleep(status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs));
+            if (attempt === this.maxAttempts) break;
+            await this.waitToRetry(tag, 'download', lastProblem, attempt, status === 429 ? retryAfterMs(response, this.maxWaitMs) : backoff(attempt, this.maxWaitMs), log);
             continue;
           }
           throw new PikflowError('upstream_error', `downloading ${redactUrl(url)} failed: ${lastProblem}`);
@@ -217,13 +236,30 @@ export class FreepikClient {
       } catch (error) {
         if (error instanceof PikflowError) throw error;
         lastProblem = errorCode(error) ?? describeError(error);
+        if (attempt === this.maxAttempts) break;
         log.warn({ url: redactUrl(url), problem: lastProblem, attempt }, 'download failed; retrying');
-        await sleep(backoff(attempt, this.maxWaitMs));
+        await this.waitToRetry(tag, 'download', describeProblem(lastProblem), attempt, backoff(attempt, this.maxWaitMs), log);
       } finally {
         timeout.clear();
       }
     }
     throw new PikflowError('upstream_error', `downloading ${redactUrl(url)} kept failing: ${lastProblem}`);
+  }
+
+  /**
+   * The wait before attempt `failed + 1`, told to onRetry first (tagged requests only). A slow
+   * notice (the database behind it) holds the retry back by at most a second past its wait.
+   */
+  private async waitToRetry(tag: RequestTag | undefined, what: RetryNotice['what'], reason: string, failed: number, waitMs: number, log: Logger): Promise<void> {
+    const onRetry = this.options.onRetry;
+    if (!tag || !onRetry) return sleep(waitMs);
+    const told = Promise.resolve()
+      .then(() => onRetry(tag, { what, reason, attempt: failed + 1, waitMs: Math.round(waitMs) }))
+      .catch((error: unknown) => log.warn({ err: describeError(error) }, 'the retry notice failed'));
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs + 1_000)).unref());
+    await Promise.all([sleep(waitMs), Promise.race([told, patience])]);
+    clearTimeout(timer);
   }
 
   private url(service: Service, path: string, query?: HttpRequest['query']): string {
@@ -364,6 +400,29 @@ function errorCode(error: unknown): string | undefined {
   const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout';
   return e?.cause?.code ?? e?.code ?? undefined;
+}
+
+/** A transport error code as a person would say it (what a retry notice shows). */
+export function describeProblem(code: string | undefined): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+      return 'network unreachable';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connect timed out';
+    case 'timeout':
+      return 'timed out';
+    default:
+      return code ? code.slice(0, 60) : 'network error';
+  }
 }
 
 function describeError(error: unknown): string {

@@ -70,6 +70,19 @@ export interface NodeRunView {
   cachedFrom?: CachedFrom;
   /** While `waiting_for_quota`: which service's limit, why (daily, per_second, concurrent, retry_after) and when it expects to go. */
   waiting?: QuotaWaitView;
+  /** While the engine waits to repeat a request for this node (a 503, a refused connection): what, why and when. */
+  retrying?: RetryView;
+}
+
+/**
+ * A request the engine is about to repeat. `attempt` is the attempt that will be made at
+ * `retryAt` (2 = the first retry); `reason` is short and human ('HTTP 503', 'connection refused').
+ */
+export interface RetryView {
+  what: 'submit' | 'status' | 'list' | 'download';
+  reason: string;
+  attempt: number;
+  retryAt: string;
 }
 
 export interface QuotaWaitView {
@@ -109,6 +122,7 @@ export type RunEventType =
   | 'node.submitted'
   | 'node.progress'
   | 'node.waiting'
+  | 'node.retrying'
   | 'node.completed'
   | 'node.failed'
   | 'node.skipped'
@@ -121,7 +135,8 @@ export interface RunEvent {
   type: RunEventType;
   nodeId?: string;
   at: string;
-  /** node.submitted: {taskId}; node.progress: {status, pollCount}; node.waiting: QuotaWaitView; node.completed: {outputs};
+  /** node.submitted: {taskId}; node.progress: {status, pollCount}; node.waiting: QuotaWaitView;
+   *  node.retrying: RetryView (the node's status is unchanged: it is still running or submitted); node.completed: {outputs};
    *  (a node served from the result cache: node.completed {outputs, status: 'cached', cachedFrom});
    *  node.failed: {error}; run.finished: {status, outputs?, error?}. */
   data?: Record<string, unknown>;

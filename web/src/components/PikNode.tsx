@@ -1,4 +1,4 @@
-import { memo, useEffect, useState } from 'react';
+import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { PortType } from '@pikflow/catalog';
 import type { PikNode as PikNodeType } from '../lib/graph-types.ts';
@@ -8,7 +8,10 @@ import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
 import { humanize, summarize } from '../lib/json-schema.ts';
 import { onNodeText } from '../lib/problem-text.ts';
 import { downloadName, firstImage, firstMedia, formatDuration } from '../lib/run-values.ts';
+import { quotaCountdown } from '../lib/run-notice.ts';
+import { useNow } from '../lib/use-now.ts';
 import { Media } from './Media.tsx';
+import { RunNotice } from './RunNotice.tsx';
 
 const STATUS_TEXT: Record<string, string> = {
   pending: 'waiting',
@@ -24,27 +27,18 @@ const STATUS_TEXT: Record<string, string> = {
   cancelled: 'cancelled',
 };
 
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(t);
-  }, [active]);
-  return now;
-}
-
 function StatusBadge({ live, nodeId }: { live: NodeLive; nodeId: string }) {
   const active = live.status === 'running' || live.status === 'submitted';
-  const now = useNow(active);
+  const waiting = live.status === 'waiting_for_quota';
+  const now = useNow(active || waiting);
   const since = live.startedAt ?? live.submittedAt;
   const until = live.finishedAt ? Date.parse(live.finishedAt) : now;
   const elapsed = since ? formatDuration(until - Date.parse(since)) : '';
   return (
     <span className={`pik-status pik-status-${live.status}`} data-testid={`node-status-${nodeId}`} data-status={live.status}>
       {active && <span className="pik-spinner" aria-hidden />}
-      {STATUS_TEXT[live.status] ?? live.status}
-      {elapsed && live.status !== 'queued' && live.status !== 'skipped' ? ` · ${elapsed}` : ''}
+      {waiting ? quotaCountdown(live.waiting, now) : (STATUS_TEXT[live.status] ?? live.status)}
+      {elapsed && !waiting && live.status !== 'queued' && live.status !== 'skipped' ? ` · ${elapsed}` : ''}
     </span>
   );
 }
@@ -143,6 +137,7 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
           ))}
         </div>
       )}
+      {live && <RunNotice live={live} testId={`node-notice-${id}`} className="pik-node-notice" />}
       {live?.taskId && live.status !== 'succeeded' && (
         <div className="pik-node-task" data-testid={`node-task-${id}`}>
           task {live.taskId}

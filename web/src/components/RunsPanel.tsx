@@ -1,13 +1,27 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { RunView } from '@pikflow/pipeline';
-import { useEditorStore } from '../store/editor-store.ts';
+import { useEditorStore, type NodeLive } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
 import { api } from '../lib/api-client.ts';
 import { cancelRun, openRun, retryRun } from '../lib/pipeline-actions.ts';
 import { downloadHref, formatDuration, formatTime, isAssetRef, isVideo } from '../lib/run-values.ts';
 import { runResults, type ResultItem } from '../lib/run-results.ts';
 import { Media } from './Media.tsx';
+import { RunNotice } from './RunNotice.tsx';
 import { nodeTitle } from '../lib/connection-rules.ts';
+import { quotaCountdown } from '../lib/run-notice.ts';
+import { useNow } from '../lib/use-now.ts';
+
+/** A node row's status pill; a node held back by a limit counts down to when it expects to go. */
+function NodeRunStatus({ n }: { n: NodeLive }) {
+  const waiting = n.status === 'waiting_for_quota';
+  const now = useNow(waiting, 500);
+  return (
+    <span className={`pik-status pik-status-${n.status}`}>
+      {n.status === 'cached' ? 'cached · 0 requests' : waiting ? quotaCountdown(n.waiting, now) : n.status}
+    </span>
+  );
+}
 
 function ValueView({ value }: { value: unknown }) {
   const openLightbox = useUiStore((s) => s.openLightbox);
@@ -218,7 +232,7 @@ function CurrentRun() {
                   if (node) selectOnly(id);
                 }}
               >
-                <span className={`pik-status pik-status-${n.status}`}>{n.status === 'cached' ? 'cached · 0 requests' : n.status}</span>
+                <NodeRunStatus n={n} />
                 {n.possibleDuplicateCharge && <span className="pik-warning-mark" title="possibly charged twice">⚠ 2×</span>}
                 <span className="pik-ellipsis">
                   {node ? nodeTitle(node, catalogById) : id}
@@ -230,6 +244,7 @@ function CurrentRun() {
                   {started && n.finishedAt ? formatDuration(Date.parse(n.finishedAt) - Date.parse(started)) : ''}
                 </span>
               </button>
+              {(run.status === 'queued' || run.status === 'running') && <RunNotice live={n} testId={`run-node-notice-${id}`} className="pik-run-row-notice" />}
               {open === id && (
                 <div className="pik-run-node-body">
                   {n.taskId && (

@@ -20,6 +20,8 @@ import type {
   PipelineAnnotation,
   PipelineDocument,
   PipelineProblem,
+  QuotaWaitView,
+  RetryView,
   RunEvent,
   RunStatus,
   RunView,
@@ -46,6 +48,10 @@ export interface NodeLive {
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   error?: { code: string; message: string };
+  /** While `waiting_for_quota`: the limit and when the node expects to go. */
+  waiting?: QuotaWaitView;
+  /** While the engine waits to repeat one of the node's requests (its status is unchanged). */
+  retrying?: RetryView;
 }
 
 export interface RunState {
@@ -157,7 +163,33 @@ function liveFromView(n: NodeRunView): NodeLive {
     inputs: n.inputs,
     outputs: n.outputs,
     error: n.error,
+    waiting: n.waiting,
+    retrying: n.retrying,
   };
+}
+
+/**
+ * A view fetched a moment before a retry notice (or a quota wait) arrived by the stream lacks it:
+ * the stream's notice is kept while the node has not moved on and its wait is not over.
+ */
+function keepStreamedWait(seen: NodeLive | undefined, merged: NodeLive, now: number): NodeLive {
+  if (!seen || nodeRank(merged) !== nodeRank(seen)) return merged;
+  const kept = { ...merged };
+  if (!merged.retrying && seen.retrying && Date.parse(seen.retrying.retryAt) > now) kept.retrying = seen.retrying;
+  if (!merged.waiting && seen.waiting && merged.status === 'waiting_for_quota' && Date.parse(seen.waiting.until) > now) kept.waiting = seen.waiting;
+  return kept;
+}
+
+function asRetry(data: Record<string, unknown>): RetryView | undefined {
+  const { what, reason, attempt, retryAt } = data;
+  if (typeof reason !== 'string' || typeof retryAt !== 'string' || typeof attempt !== 'number') return undefined;
+  return { what: (typeof what === 'string' ? what : 'submit') as RetryView['what'], reason, attempt, retryAt };
+}
+
+function asWait(data: Record<string, unknown>): QuotaWaitView | undefined {
+  const { service, reason, until } = data;
+  if (typeof service !== 'string' || typeof until !== 'string' || typeof reason !== 'string') return undefined;
+  return { service, reason: reason as QuotaWaitView['reason'], until };
 }
 
 const TERMINAL_NODE: NodeRunStatus[] = ['succeeded', 'cached', 'bypassed', 'failed', 'skipped', 'cancelled'];
@@ -412,7 +444,8 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       const fresh = liveFromView(n);
       const seen = before[n.nodeId];
       // The stream may be ahead of a view fetched a moment ago: never step a node back.
-      nodes[n.nodeId] = seen && nodeRank(seen) > nodeRank({ ...seen, ...fresh }) ? { ...fresh, ...seen } : { ...seen, ...fresh };
+      const merged = seen && nodeRank(seen) > nodeRank({ ...seen, ...fresh }) ? { ...fresh, ...seen } : { ...seen, ...fresh };
+      nodes[n.nodeId] = keepStreamedWait(seen, merged, Date.now());
     }
     const seenRun = get().run?.runId === view.id ? get().run!.status : undefined;
     set({
@@ -443,7 +476,8 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       const before = nodes[event.nodeId] ?? { status: 'pending' as NodeRunStatus };
       // A late progress event never turns a finished node back to running.
       if (TERMINAL_NODE.includes(before.status) && patch.status && !TERMINAL_NODE.includes(patch.status)) return;
-      const after = { ...before, ...patch };
+      // Any news of a node but a wait ends its wait: it moved on (a retry notice or quota wait is its own event).
+      const after = { ...before, ...(event.type === 'node.retrying' || event.type === 'node.waiting' ? {} : { retrying: undefined, waiting: undefined }), ...patch };
       // Nor a late event a node back to an earlier state (its other news still counts).
       nodes[event.nodeId] = nodeRank(after) < nodeRank(before) ? { ...after, status: before.status } : after;
     };
@@ -464,7 +498,11 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         break;
       case 'node.waiting':
         // Held back by a Freepik limit until data.until (engine limiter.ts).
-        patchNode({ status: 'waiting_for_quota' });
+        patchNode({ status: 'waiting_for_quota', waiting: asWait(data), retrying: undefined });
+        break;
+      case 'node.retrying':
+        // The engine waits to repeat a request (a 503, a refused connection): shown until the node moves on.
+        patchNode({ retrying: asRetry(data) });
         break;
       case 'node.submitted':
         patchNode({
