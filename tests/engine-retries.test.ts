@@ -8,21 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { nodeRuns } from '@pikflow/db';
 import type { RunEvent, RunView } from '@pikflow/pipeline';
-import { smallPng, startHarness, type Harness } from './support/engine-harness.ts';
+import { oneNodePipeline, smallPng, startHarness, type Harness } from './support/engine-harness.ts';
 import { DB_KINDS } from './support/test-db.ts';
 
-const upscale = {
-  version: 1 as const,
-  nodes: [
-    { id: 'photo', type: 'input.image', params: { name: 'photo' }, position: { x: 0, y: 0 } },
-    { id: 'upscale', type: 'freepik.upscaler-precision-v2', params: { scale_factor: 2, flavor: 'photo' }, position: { x: 1, y: 0 } },
-    { id: 'image', type: 'output', params: { name: 'image' }, position: { x: 2, y: 0 } },
-  ],
-  edges: [
-    { id: 'e1', source: 'photo', sourceHandle: 'image', target: 'upscale', targetHandle: 'image' },
-    { id: 'e2', source: 'upscale', sourceHandle: 'image', target: 'image', targetHandle: 'value' },
-  ],
-};
+const upscale = oneNodePipeline({ id: 'upscale', type: 'freepik.upscaler-precision-v2', params: { scale_factor: 2, flavor: 'photo' }, imagePort: 'image', outputPort: 'image' }, 'image');
 
 describe.each(DB_KINDS)('retry notices on %s', (kind) => {
   let h: Harness;

@@ -12,25 +12,14 @@ import { createDb, nodeRuns, runs } from '@pikflow/db';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import type { PipelineDocument } from '@pikflow/pipeline';
 import { DB_KINDS } from './support/test-db.ts';
-import { smallPng, startHarness, type Harness } from './support/engine-harness.ts';
+import { oneNodePipeline, smallPng, startHarness, type Harness } from './support/engine-harness.ts';
 import { startLossyProxy } from './support/lossy-proxy.ts';
 import { startMiniServer, type MiniServer } from './support/mini-server.ts';
 
 const PATH = '/v1/ai/beta/remove-background';
 const TYPE = 'freepik.remove-background';
 
-const cutout: PipelineDocument = {
-  version: 1,
-  nodes: [
-    { id: 'photo', type: 'input.image', params: { name: 'photo' }, position: { x: 0, y: 0 } },
-    { id: 'cut', type: TYPE, params: {}, position: { x: 1, y: 0 } },
-    { id: 'result', type: 'output', params: { name: 'result' }, position: { x: 2, y: 0 } },
-  ],
-  edges: [
-    { id: 'e1', source: 'photo', sourceHandle: 'image', target: 'cut', targetHandle: 'image_url' },
-    { id: 'e2', source: 'cut', sourceHandle: 'image', target: 'result', targetHandle: 'value' },
-  ],
-};
+const cutout: PipelineDocument = oneNodePipeline({ id: 'cut', type: TYPE, params: {}, imagePort: 'image_url', outputPort: 'image' }, 'result');
 
 describe.each(DB_KINDS)('sync answers on %s', (kind) => {
   let sim: RunningSimulator;

@@ -14,6 +14,22 @@ import type { PipelineDocument } from '@pikflow/pipeline';
 import { freshDatabase, type DbKind, type FreshDatabase } from './test-db.ts';
 
 /** Input node → Gemini → Precision V2 ×4 → file-service upload → outputs (the seed pipeline). */
+/** photo (input.image) → one node → an output named `outputName`: the smallest pipeline around a node. */
+export function oneNodePipeline(node: { id: string; type: string; params: Record<string, unknown>; imagePort: string; outputPort: string }, outputName: string): PipelineDocument {
+  return {
+    version: 1,
+    nodes: [
+      { id: 'photo', type: 'input.image', params: { name: 'photo' }, position: { x: 0, y: 0 } },
+      { id: node.id, type: node.type, params: node.params, position: { x: 1, y: 0 } },
+      { id: outputName, type: 'output', params: { name: outputName }, position: { x: 2, y: 0 } },
+    ],
+    edges: [
+      { id: 'e1', source: 'photo', sourceHandle: 'image', target: node.id, targetHandle: node.imagePort },
+      { id: 'e2', source: node.id, sourceHandle: node.outputPort, target: outputName, targetHandle: 'value' },
+    ],
+  };
+}
+
 export function seedPipeline(scale = 4): PipelineDocument {
   return {
     version: 1,
