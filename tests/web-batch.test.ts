@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { http, makePng, type TestServer } from './server-support.ts';
+import { http, makePng, startTestServer, type TestServer } from './server-support.ts';
 import { readZip } from './support/read-zip.ts';
 import { ROOT, accessibilityProblems, closeAll, launchBrowser, screenshotIfFailed, startEditorServer } from './support/web-browser.ts';
 
@@ -57,11 +57,14 @@ async function dropFiles(testId: string, files: { name: string; path: string }[]
   await byTestId(testId).dispatchEvent('drop', { dataTransfer: transfer });
 }
 
-async function openRunDialog() {
-  if (!page.url().includes(pipelineId)) {
-    await page.goto(pipelineUrl);
+/** The Run dialog of the pipeline at `url` (opened first when the page shows another). */
+async function openRunDialog(url = pipelineUrl) {
+  if (page.url() !== url) {
+    await page.goto(url);
     await eventually(() => byTestId('node-restore').count(), 20_000).toBe(1);
   }
+  // A batch view left open by an earlier step covers the editor.
+  if (await byTestId('batch-view').count()) await byTestId('batch-view-close').click();
   await byTestId('run').click();
   await eventually(() => byTestId('run-dialog').isVisible()).toBe(true);
 }
@@ -88,7 +91,32 @@ beforeAll(async () => {
 
 afterEach((ctx) => screenshotIfFailed(page, ctx.task, 'pikflow-web-batch-failure'));
 
-afterAll(() => closeAll(context, server, workDir));
+afterAll(async () => {
+  await limited?.stop();
+  await closeAll(context, server, workDir);
+});
+
+/** A second server on the same editor build with a price table, a small upscaler quota and a per-batch budget. */
+let limited: TestServer | undefined;
+const LIMITS = {
+  FREEPIK_PRICES: JSON.stringify({ currency: 'EUR', perRequest: { 'image-upscaler': 0.1, 'freepik.gemini-2-5-flash': 0.04 } }),
+  FREEPIK_QUOTAS: JSON.stringify({ 'image-upscaler': { perDay: 10 } }),
+  BUDGET_PER_BATCH: '20',
+};
+
+async function startLimitedServer(): Promise<TestServer> {
+  // The engine reads its tuning from the environment when the server starts.
+  const saved = Object.fromEntries(Object.keys(LIMITS).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, LIMITS);
+  try {
+    return await startTestServer({ config: { webDistDir: join(workDir, 'dist'), logLevel: 'warn' }, simulatorOptions: { latencyMs: 150 } });
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
 
 describe('batches in the editor', { timeout: 240_000 }, () => {
   it('12 images dropped on the Run dialog: a batch with its estimate, a grid that fills in, a ZIP of every output', async () => {
@@ -210,6 +238,62 @@ describe('batches in the editor', { timeout: 240_000 }, () => {
     await eventually(() => byTestId('batch-retry-failed').count()).toBe(0);
     expect(await page.locator('[data-testid="batch-item-error"]').count()).toBe(0);
     await eventually(loadedResults).toBe(3);
+    expect(pageErrors).toEqual([]);
+  });
+  it('Pause, Resume and Cancel a running batch', async () => {
+    const scans: string[] = [];
+    for (const [i, name] of ['slow-a.png', 'slow-b.png'].entries()) {
+      scans.push(join(workDir, name));
+      writeFileSync(scans[i]!, await makePng(200 + i * 9, 90));
+    }
+    const simulator = server!.app.pikflow.simulator!;
+    // Slow tasks, so the batch is still running while the buttons are pressed.
+    simulator.configure({ latencyMs: 4000 });
+    try {
+      await openRunDialog();
+      await byTestId('run-input-photo-many').setInputFiles(scans);
+      await byTestId('run-submit').click();
+      await eventually(() => byTestId('batch-status').textContent()).toBe('running');
+      await byTestId('batch-pause').click();
+      await eventually(() => byTestId('batch-status').textContent()).toBe('paused');
+      expect(await byTestId('batch-pause').count()).toBe(0);
+      await byTestId('batch-resume').click();
+      await eventually(() => byTestId('batch-status').textContent()).toBe('running');
+      await byTestId('batch-cancel').click();
+      await eventually(() => byTestId('batch-status').textContent()).toBe('cancelled');
+      await eventually(() => batchItems('cancelled').count()).toBe(2);
+      expect(await byTestId('batch-cancel').count()).toBe(0);
+      // Cancelled items can be run again like failed ones.
+      expect(await byTestId('batch-retry-failed').textContent()).toBe('Retry failed items (2)');
+    } finally {
+      simulator.configure({ latencyMs: 150 });
+    }
+    await byTestId('batch-view-close').click();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("the dialog shows the money, a quota that does not fit today, and the server's refusal of a batch over budget", async () => {
+    limited = await startLimitedServer();
+    const id = (await http(`${limited.url}/api/templates/photo-restoration/pipelines`, { method: 'POST', json: { name: 'Over budget' } })).body.id;
+    await openRunDialog(`${limited.url}/#/pipelines/${id}`);
+    await dropFiles('run-drop', photos);
+    await eventually(() => byTestId('run-batch-summary').textContent(), 10_000).toBe('12 images → a batch of 12 runs');
+    await eventually(() => byTestId('run-estimate').getAttribute('data-submissions')).toBe('24');
+    // 12 × 0.10 + 12 × 0.04
+    expect(await byTestId('run-estimate-cost').textContent()).toBe('€1.68');
+    expect(await byTestId('run-estimate').getAttribute('data-fits-today')).toBe('false');
+    expect(await byTestId('run-estimate-problem').textContent()).toContain("image-upscaler: 12 requests needed, 10 left in today's quota");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    const before = limited.app.pikflow.simulator!.stats().totals.submissions;
+    await byTestId('run-submit').click();
+    await eventually(() => byTestId('run-refused').textContent()).toContain('The per-batch budget (BUDGET_PER_BATCH) allows 20 Freepik requests; this batch needs 24');
+    expect(await byTestId('run-dialog').isVisible()).toBe(true);
+    expect(await byTestId('batch-view').count()).toBe(0);
+    expect(await byTestId('run-submit').textContent()).toBe('Start batch (12)');
+    expect(limited.app.pikflow.simulator!.stats().totals.submissions).toBe(before);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await shot('batch-refused');
     expect(pageErrors).toEqual([]);
   });
 });
