@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { BatchView as BatchViewData } from '@pikflow/pipeline';
 import { batchZipUrl } from '../lib/api-client.ts';
-import { batchEnded, closeBatchView, controlBatch, finishedItems, openItemRun, showMoreItems } from '../lib/batch-actions.ts';
+import { batchEnded, closeBatchView, controlBatch, downloadZipWithToken, finishedItems, openItemRun, showMoreItems } from '../lib/batch-actions.ts';
 import { fileSlug, formatDuration } from '../lib/run-values.ts';
 import { GRID_PAGE, useBatchStore, type BatchItemRow } from '../store/batch-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
@@ -143,6 +143,7 @@ export function BatchView() {
             className="pik-button pik-primary"
             href={batchZipUrl(batchId)}
             download={batchZipName(pipelineName, batchId)}
+            onClick={(e) => downloadZipWithToken(batchId, batchZipName(pipelineName, batchId)) && e.preventDefault()}
             aria-disabled={!view?.counts.succeeded}
             data-testid="batch-zip"
           >

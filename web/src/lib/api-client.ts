@@ -199,6 +199,19 @@ export const api = {
   batchItems: (id: string, after = -1, limit = 100) =>
     request<{ items: BatchItemView[]; nextAfter?: number }>('GET', `/api/batches/${encodeURIComponent(id)}/items?after=${after}&limit=${limit}`),
   controlBatch: (id: string, action: BatchAction) => request<BatchView>('POST', `/api/batches/${encodeURIComponent(id)}/${action}`, {}),
+  /** A file from a guarded route, with the bearer token (a plain link cannot send it). */
+  download: async (path: string): Promise<Blob> => {
+    const token = apiToken();
+    let res: Response;
+    try {
+      res = await fetch(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    } catch (cause) {
+      throw new ApiError(0, { code: 'network', message: `Cannot reach the Pikflow server (${(cause as Error).message})` });
+    }
+    if (res.status === 401) onUnauthorized?.();
+    if (!res.ok) throw await readError(res);
+    return res.blob();
+  },
   cancelRun: (id: string) => request<unknown>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, {}),
   uploadAsset: async (file: Blob, filename = 'upload.png') => {
     const form = new FormData();

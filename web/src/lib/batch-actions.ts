@@ -4,7 +4,7 @@
  * batch view's grid as items finish; pause, resume, cancel and retry the failed items.
  */
 import type { BatchView, CacheMode, RunView } from '@pikflow/pipeline';
-import { api, apiToken, errorMessage, type BatchAction, type BatchItemView } from './api-client.ts';
+import { api, apiToken, batchZipUrl, errorMessage, type BatchAction, type BatchItemView } from './api-client.ts';
 import { imagesIn } from './run-values.ts';
 import { openRun, saveForRun } from './pipeline-actions.ts';
 import { useBatchStore, type BatchItemRow } from '../store/batch-store.ts';
@@ -16,6 +16,9 @@ export interface BatchFile {
   file: File;
   label: string;
 }
+
+/** Images already uploaded from this page: starting again after a refusal does not send them twice. */
+const uploadedAssets = new WeakMap<File, string>();
 
 const ENDED_ITEM = new Set(['succeeded', 'failed', 'cancelled', 'invalid']);
 const UPLOADS_AT_ONCE = 4;
@@ -212,6 +215,27 @@ export async function openItemRun(runId: string) {
   }
 }
 
+/**
+ * With a bearer token the ZIP link would be refused (a link cannot send the token): the ZIP is
+ * fetched with it and saved from memory instead. Without one the link streams it to disk.
+ * Returns whether it took over the click.
+ */
+export function downloadZipWithToken(batchId: string, name: string): boolean {
+  if (!apiToken()) return false;
+  toast('info', 'Preparing the ZIP…');
+  api
+    .download(batchZipUrl(batchId))
+    .then((blob) => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    })
+    .catch((e) => toast('error', errorMessage(e), 'The ZIP could not be downloaded'));
+  return true;
+}
+
 export function showMoreItems() {
   const { batchId, showMore } = useBatchStore.getState();
   showMore();
@@ -267,7 +291,8 @@ export async function startBatch(request: {
       const i = next++;
       const { file, label } = request.files[i]!;
       try {
-        assets[i] = (await api.uploadAsset(file, file.name)).assetId;
+        assets[i] = uploadedAssets.get(file) ?? (await api.uploadAsset(file, file.name)).assetId;
+        uploadedAssets.set(file, assets[i]!);
       } catch (e) {
         next = request.files.length; // the other uploads stop at their next file
         throw new Error(`${label}: ${errorMessage(e)}`);
