@@ -240,6 +240,23 @@ describe('batches in the editor', { timeout: 240_000 }, () => {
     await eventually(loadedResults).toBe(3);
     expect(pageErrors).toEqual([]);
   });
+  it('a chosen folder gives its images, subfolders included, in path order; hidden files and other files are left out', async () => {
+    const album = join(workDir, 'album');
+    mkdirSync(join(album, '1950s'), { recursive: true });
+    writeFileSync(join(album, 'IMG_10.png'), readFileSync(photos[0]!.path));
+    writeFileSync(join(album, 'IMG_2.png'), readFileSync(photos[1]!.path));
+    writeFileSync(join(album, '1950s', 'wedding.png'), readFileSync(photos[2]!.path));
+    writeFileSync(join(album, '.DS_Store'), 'finder');
+    writeFileSync(join(album, 'notes.txt'), 'not a photo');
+    await openRunDialog();
+    await byTestId('run-input-photo-folder').setInputFiles(album);
+    await eventually(() => byTestId('run-batch-summary').textContent(), 10_000).toBe('3 images → a batch of 3 runs');
+    expect(await byTestId('run-batch-files').textContent()).toContain('album/1950s/wedding.png, album/IMG_2.png, album/IMG_10.png');
+    await byTestId('run-batch-clear').click();
+    expect(await byTestId('run-submit').textContent()).toBe('Run ▶');
+    await byTestId('run-dialog-close').click();
+  });
+
   it('Pause, Resume and Cancel a running batch', async () => {
     const scans: string[] = [];
     for (const [i, name] of ['slow-a.png', 'slow-b.png'].entries()) {

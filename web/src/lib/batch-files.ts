@@ -13,7 +13,8 @@ export function imageFiles(files: Iterable<{ file: File; path?: string }>): Batc
     const label = path || file.webkitRelativePath || file.name || `image-${out.length + 1}`;
     // Hidden files (.DS_Store, ._IMG_1.jpg from macOS archives) are not photos.
     if (label.split('/').some((part) => part.startsWith('.'))) continue;
-    if (isImage(file)) out.push({ file, label });
+    // The server takes labels of up to 300 characters: a deep path keeps its end (the file name).
+    if (isImage(file)) out.push({ file, label: label.length > 300 ? label.slice(-300) : label });
   }
   return out.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
 }
