@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server-support.ts';
@@ -49,6 +50,14 @@ export async function launchBrowser(workDir: string): Promise<{ context: Browser
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page };
+}
+
+/** After a failed test, a picture of the page (what the user would have seen), named after the test. */
+export async function screenshotIfFailed(page: Page | undefined, task: { name: string; result?: { state?: string } }, prefix: string): Promise<void> {
+  if (task.result?.state !== 'fail' || !page) return;
+  const file = join(tmpdir(), `${prefix}-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`);
+  await page.screenshot({ path: file }).catch(() => {});
+  console.error(`screenshot of the failure: ${file}`);
 }
 
 /** Closes what a web test started (any of it may be missing when its setup failed). */

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { AllRunsDialog } from './components/AllRunsDialog.tsx';
+import { BatchView } from './components/BatchView.tsx';
 import { Canvas } from './components/Canvas.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { Inspector } from './components/Inspector.tsx';
@@ -95,6 +96,7 @@ export function App() {
           {dialog === 'run' && <RunDialog />}
           {dialog === 'token' && <TokenDialog />}
           {dialog === 'all-runs' && <AllRunsDialog />}
+          {dialog === 'batch' && <BatchView />}
         </ErrorBoundary>
         <Lightbox />
         <Toasts />

@@ -1,5 +1,6 @@
 import { useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
 import { api, assetUrl, errorMessage } from '../lib/api-client.ts';
+import { isManyDrop } from '../lib/batch-files.ts';
 import { toast } from '../store/ui-store.ts';
 
 interface Props {
@@ -9,6 +10,8 @@ interface Props {
   invalid?: boolean;
   /** What the image is for: names the controls for screen readers. */
   label?: string;
+  /** A drop of many files or a folder goes here (a batch); without it the first file is taken. */
+  onManyDropped?(data: DataTransfer): void;
 }
 
 /** What to show for a stored value: asset ids are served by the server, URLs and data URIs as they are. */
@@ -19,7 +22,7 @@ export function imagePreviewUrl(value: string | undefined): string | undefined {
 }
 
 /** Upload (button, drop or paste) stores an asset id; a URL is kept as typed. */
-export function ImagePicker({ value, onChange, testId, invalid, label = 'Image' }: Props) {
+export function ImagePicker({ value, onChange, testId, invalid, label = 'Image', onManyDropped }: Props) {
   const fileInput = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [over, setOver] = useState(false);
@@ -48,6 +51,7 @@ export function ImagePicker({ value, onChange, testId, invalid, label = 'Image' 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
+    if (onManyDropped && isManyDrop(e.dataTransfer)) return onManyDropped(e.dataTransfer);
     const file = e.dataTransfer.files[0];
     if (file) void upload(file);
     else {

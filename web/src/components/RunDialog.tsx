@@ -1,7 +1,11 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useEditorStore } from '../store/editor-store.ts';
-import { useUiStore } from '../store/ui-store.ts';
+import { toast, useUiStore } from '../store/ui-store.ts';
 import { DEFAULT_NAME, startRun } from '../lib/pipeline-actions.ts';
+import { api, errorMessage } from '../lib/api-client.ts';
+import { startBatch, type BatchFile } from '../lib/batch-actions.ts';
+import { droppedFiles, imageFiles } from '../lib/batch-files.ts';
+import { EstimateSummary } from './EstimateSummary.tsx';
 import { ImagePicker } from './ImagePicker.tsx';
 import { Modal } from './Modal.tsx';
 import type { CacheMode } from '@pikflow/pipeline';
@@ -32,6 +36,70 @@ function useExposedInputs(): ExposedInput[] {
   );
 }
 
+/** "Choose many images…" and "Choose a folder…" for one image input: two or more images make a batch. */
+function ManyImagesChooser({ input, onFiles }: { input: ExposedInput; onFiles(files: BatchFile[]): void }) {
+  const many = useRef<HTMLInputElement>(null);
+  const folder = useRef<HTMLInputElement>(null);
+  const take = (list: FileList | null) => onFiles(imageFiles([...(list ?? [])].map((file) => ({ file }))));
+  return (
+    <div className="pik-image-picker-row">
+      <button type="button" onClick={() => many.current?.click()} data-testid={`run-input-${input.name}-choose-many`}>
+        Choose many images…
+      </button>
+      <button type="button" onClick={() => folder.current?.click()} data-testid={`run-input-${input.name}-choose-folder`}>
+        Choose a folder…
+      </button>
+      <input
+        ref={many}
+        type="file"
+        accept="image/*"
+        multiple
+        hidden
+        aria-label={`${input.name}: many image files`}
+        onChange={(e) => {
+          take(e.target.files);
+          e.target.value = '';
+        }}
+        data-testid={`run-input-${input.name}-many`}
+      />
+      <input
+        ref={folder}
+        type="file"
+        hidden
+        // Not in React's types: the browser's folder chooser (every file under the folder).
+        {...({ webkitdirectory: '' } as Record<string, string>)}
+        aria-label={`${input.name}: a folder of images`}
+        onChange={(e) => {
+          take(e.target.files);
+          e.target.value = '';
+        }}
+        data-testid={`run-input-${input.name}-folder`}
+      />
+    </div>
+  );
+}
+
+/** The images of a batch, briefly: how many runs they make and the first few names. */
+function BatchFiles({ files, onClear }: { files: BatchFile[]; onClear(): void }) {
+  const first = files.slice(0, 4);
+  return (
+    <div className="pik-batch-files" data-testid="run-batch-files">
+      <p data-testid="run-batch-summary">
+        <strong>{files.length} images</strong> → a batch of {files.length} runs
+      </p>
+      <p className="pik-muted pik-ellipsis" title={files.map((f) => f.label).join('\n')}>
+        {first.map((f) => f.label).join(', ')}
+        {files.length > first.length ? ` and ${files.length - first.length} more` : ''}
+      </p>
+      <div className="pik-image-picker-row">
+        <button type="button" onClick={onClear} data-testid="run-batch-clear">
+          Clear the images
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function RunDialog() {
   const close = () => useUiStore.getState().openDialog(null);
   const inputs = useExposedInputs();
@@ -43,14 +111,63 @@ export function RunDialog() {
   const [values, setValues] = useState<Record<string, string | undefined>>({});
   const [busy, setBusy] = useState(false);
   const [cache, setCache] = useState<CacheMode>('use');
+  /** Two or more images for one image input: the run becomes a batch of one run per image. */
+  const [batch, setBatch] = useState<{ input: string; files: BatchFile[] } | null>(null);
+  const [uploaded, setUploaded] = useState<number | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [over, setOver] = useState(false);
+  const imageInputs = inputs.filter((i) => i.kind === 'image');
 
-  const missing = inputs.filter((i) => !values[i.name] && !i.fallback).map((i) => i.name);
+  /** Images chosen or dropped for `input`: one is that input's image, more are a batch. */
+  const takeImages = async (input: string, files: BatchFile[]) => {
+    setRefusal(null);
+    if (files.length === 0) {
+      toast('warning', 'No images there (PNG, JPEG, WebP… files)');
+      return;
+    }
+    if (files.length > 1) {
+      setBatch({ input, files });
+      return;
+    }
+    setBatch(null);
+    try {
+      const asset = await api.uploadAsset(files[0]!.file, files[0]!.file.name);
+      setValues((s) => ({ ...s, [input]: asset.assetId }));
+    } catch (e) {
+      toast('error', errorMessage(e), 'Upload failed');
+    }
+  };
+
+  const onDialogDrop = (e: DragEvent) => {
+    setOver(false);
+    // An image picker took the drop (one file for its own input).
+    if (e.defaultPrevented || !e.dataTransfer.types.includes('Files')) return;
+    e.preventDefault();
+    const target = batch?.input ?? imageInputs[0]?.name;
+    if (!target) {
+      toast('warning', 'This pipeline has no image input to run on the dropped images');
+      return;
+    }
+    void droppedFiles(e.dataTransfer).then((files) => takeImages(target, files));
+  };
+
+  const missing = inputs.filter((i) => !values[i.name] && !i.fallback && i.name !== batch?.input).map((i) => i.name);
   if (needsName && !name.trim()) missing.unshift('a pipeline name');
   const submit = async () => {
-    if (busy) return;
+    if (busy || missing.length > 0) return;
     setBusy(true);
+    setRefusal(null);
     const payload: Record<string, unknown> = {};
-    for (const i of inputs) if (values[i.name]) payload[i.name] = values[i.name];
+    for (const i of inputs) if (values[i.name] && i.name !== batch?.input) payload[i.name] = values[i.name];
+    if (batch) {
+      setUploaded(0);
+      const refused = await startBatch({ files: batch.files, input: batch.input, inputs: payload, ...(needsName ? { name } : {}), cache, onUploaded: setUploaded });
+      setUploaded(null);
+      setBusy(false);
+      // On success the batch view has replaced this dialog.
+      if (refused) setRefusal(refused);
+      return;
+    }
     const ok = await startRun(payload, { ...(needsName ? { name } : {}), ...(cache === 'use' ? {} : { cache: { cache } }) });
     setBusy(false);
     if (ok) close();
@@ -87,12 +204,23 @@ export function RunDialog() {
             disabled={busy || missing.length > 0}
             data-testid="run-submit"
           >
-            {busy ? 'Starting…' : 'Run ▶'}
+            {uploaded !== null && batch ? `Uploading ${uploaded}/${batch.files.length}…` : busy ? 'Starting…' : batch ? `Start batch (${batch.files.length})` : 'Run ▶'}
           </button>
         </>
       }
     >
-      <div className="pik-modal-body">
+      <div
+        className={`pik-modal-body pik-run-drop${over ? ' over' : ''}`}
+        onDragOver={(e) => {
+          if (!e.dataTransfer.types.includes('Files')) return;
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={(e) => e.currentTarget === e.target && setOver(false)}
+        onDrop={onDialogDrop}
+        data-testid="run-drop"
+      >
+        {imageInputs.length > 0 && <p className="pik-muted">Drop many images or a folder here to run the pipeline once per image (a batch).</p>}
         {(dirty || !saved) && (
           <p className="pik-note">Unsaved changes are saved as a new version before the run starts.</p>
         )}
@@ -122,13 +250,19 @@ export function RunDialog() {
               <span className="pik-field-key">{i.kind}</span>
               {i.fallback && <span className="pik-field-default">has a default</span>}
             </div>
-            {i.kind === 'image' ? (
-              <ImagePicker
-                value={values[i.name] ?? i.fallback}
-                onChange={(v) => setValues((s) => ({ ...s, [i.name]: v }))}
-                testId={`run-input-${i.name}`}
-                label={i.name}
-              />
+            {i.kind === 'image' && batch?.input === i.name ? (
+              <BatchFiles files={batch.files} onClear={() => (setBatch(null), setRefusal(null))} />
+            ) : i.kind === 'image' ? (
+              <>
+                <ImagePicker
+                  value={values[i.name] ?? i.fallback}
+                  onChange={(v) => setValues((s) => ({ ...s, [i.name]: v }))}
+                  testId={`run-input-${i.name}`}
+                  label={i.name}
+                  onManyDropped={(data) => void droppedFiles(data).then((files) => takeImages(i.name, files))}
+                />
+                <ManyImagesChooser input={i} onFiles={(files) => void takeImages(i.name, files)} />
+              </>
             ) : (
               <textarea
                 id={`run-input-${i.nodeId}`}
@@ -153,6 +287,13 @@ export function RunDialog() {
             <option value="off">Run every node, leave the cache alone</option>
           </select>
         </div>
+        <EstimateSummary runs={batch?.files.length ?? 1} />
+        {refusal && (
+          <p className="pik-field-error" role="alert" data-testid="run-refused">
+            {batch ? 'Batch not started: ' : ''}
+            {refusal}
+          </p>
+        )}
       </div>
     </Modal>
   );

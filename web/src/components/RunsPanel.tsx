@@ -11,6 +11,8 @@ import { RunNotice } from './RunNotice.tsx';
 import { nodeTitle } from '../lib/connection-rules.ts';
 import { quotaCountdown } from '../lib/run-notice.ts';
 import { useNow } from '../lib/use-now.ts';
+import { openBatch } from '../lib/batch-actions.ts';
+import { useBatchStore } from '../store/batch-store.ts';
 
 /** A node row's status pill; a node held back by a limit counts down to when it expects to go. */
 function NodeRunStatus({ n }: { n: NodeLive }) {
@@ -20,6 +22,29 @@ function NodeRunStatus({ n }: { n: NodeLive }) {
     <span className={`pik-status pik-status-${n.status}`}>
       {n.status === 'cached' ? 'cached · 0 requests' : waiting ? quotaCountdown(n.waiting, now) : n.status}
     </span>
+  );
+}
+
+/** The batches of this pipeline started from this browser: the way back to a batch view. */
+function RecentBatches({ pipelineId }: { pipelineId: string | undefined }) {
+  const recent = useBatchStore((s) => s.recent);
+  const mine = recent.filter((b) => b.pipelineId === pipelineId);
+  if (!pipelineId || !mine.length) return null;
+  return (
+    <>
+      <h4>Batches</h4>
+      <ul className="pik-run-history" data-testid="batch-history">
+        {mine.map((b) => (
+          <li key={b.id}>
+            <button type="button" onClick={() => void openBatch(b.id, b.pipelineName)} data-testid={`batch-history-item-${b.id}`}>
+              <span className="pik-status pik-status-queued">batch</span>
+              <span>{b.total} images</span>
+              <span className="pik-muted">{formatTime(b.createdAt)}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 
@@ -299,6 +324,7 @@ export function RunsPanel() {
   return (
     <div className="pik-inspector-body" data-testid="runs-panel">
       <CurrentRun key={run?.runId} />
+      <RecentBatches pipelineId={pipelineId} />
       <h4>Run history</h4>
       {!pipelineId && <p className="pik-muted">Save the pipeline to run it and keep its history.</p>}
       {error && <p className="pik-field-error">{error}</p>}

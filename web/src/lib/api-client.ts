@@ -5,7 +5,9 @@
 import type {
   ApiErrorBody,
   AssetRef,
+  BatchView,
   CacheMode,
+  EstimateView,
   HealthView,
   PipelineDocument,
   PipelineProblem,
@@ -130,6 +132,17 @@ export interface ValidationResult {
   problems: PipelineProblem[];
 }
 
+/** One item of a batch as GET /api/batches/:id/items lists it. */
+export interface BatchItemView {
+  idx: number;
+  label: string;
+  status: string;
+  runId?: string;
+  error?: { code?: string; message?: string };
+}
+
+export type BatchAction = 'pause' | 'resume' | 'cancel' | 'retry-failed';
+
 export const api = {
   health: () => request<HealthView>('GET', '/api/health'),
   catalog: async () => listOf<CatalogNode>(await request<unknown>('GET', '/api/catalog'), 'nodes', 'catalog'),
@@ -174,6 +187,31 @@ export const api = {
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
     return request<{ runs: RunView[]; nextCursor?: string }>('GET', `/api/runs?${params}`);
   },
+  /** Freepik requests per service (and money, with a price table) for `count` runs, against today's quotas. */
+  estimate: (pipelineId: string, count: number, version?: number) =>
+    request<EstimateView>('POST', `/api/pipelines/${encodeURIComponent(pipelineId)}/estimate`, { count, ...(version ? { version } : {}) }),
+  startBatch: (pipelineId: string, items: { inputs: Record<string, unknown>; label?: string }[], cache?: CacheMode) =>
+    request<{ batchId: string; estimate: EstimateView }>('POST', `/api/pipelines/${encodeURIComponent(pipelineId)}/batches`, {
+      items,
+      ...(cache && cache !== 'use' ? { cache } : {}),
+    }),
+  getBatch: (id: string) => request<BatchView>('GET', `/api/batches/${encodeURIComponent(id)}`),
+  batchItems: (id: string, after = -1, limit = 100) =>
+    request<{ items: BatchItemView[]; nextAfter?: number }>('GET', `/api/batches/${encodeURIComponent(id)}/items?after=${after}&limit=${limit}`),
+  controlBatch: (id: string, action: BatchAction) => request<BatchView>('POST', `/api/batches/${encodeURIComponent(id)}/${action}`, {}),
+  /** A file from a guarded route, with the bearer token (a plain link cannot send it). */
+  download: async (path: string): Promise<Blob> => {
+    const token = apiToken();
+    let res: Response;
+    try {
+      res = await fetch(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    } catch (cause) {
+      throw new ApiError(0, { code: 'network', message: `Cannot reach the Pikflow server (${(cause as Error).message})` });
+    }
+    if (res.status === 401) onUnauthorized?.();
+    if (!res.ok) throw await readError(res);
+    return res.blob();
+  },
   cancelRun: (id: string) => request<unknown>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, {}),
   uploadAsset: async (file: Blob, filename = 'upload.png') => {
     const form = new FormData();
@@ -184,6 +222,11 @@ export const api = {
     return { ...body, assetId, url: body.url ?? assetUrl(assetId) } as AssetRef;
   },
 };
+
+/** Every item's outputs as one ZIP (and a manifest), streamed by the server. */
+export function batchZipUrl(batchId: string): string {
+  return `/api/batches/${encodeURIComponent(batchId)}/outputs.zip`;
+}
 
 export function assetUrl(assetId: string): string {
   return `/api/assets/${encodeURIComponent(assetId)}`;

@@ -379,21 +379,28 @@ export function runBlocker(s: Pick<EditorState, 'nodes' | 'problems'>): string |
   return null;
 }
 
-/** Starts a run (saving first when needed); `name` names a first save, `cache` are the run's result-cache options. */
-export async function startRun(inputs: Record<string, unknown>, options: { name?: string; cache?: RunCacheOptions } = {}): Promise<boolean> {
-  const { name, cache = {} } = options;
+/**
+ * The pipeline's id, ready to run: saved first when it is new or changed (under `name` for a
+ * first save). Null, with a toast titled `refused`, when it cannot run or the save failed.
+ */
+export async function saveForRun(name: string | undefined, refused: string): Promise<string | null> {
   // Never save a version that cannot run just to have the run refused.
   const blocked = runBlocker(useEditorStore.getState());
   if (blocked) {
-    toast('warning', blocked, 'Run not started');
-    return false;
+    toast('warning', blocked, refused);
+    return null;
   }
   if (name?.trim() && !useEditorStore.getState().pipeline.id) useEditorStore.getState().setPipelineMeta({ name: name.trim() });
-  let id = useEditorStore.getState().pipeline.id;
-  if (!id || useEditorStore.getState().isDirty()) {
-    id = (await savePipeline()) ?? undefined;
-    if (!id) return false;
-  }
+  const id = useEditorStore.getState().pipeline.id;
+  if (id && !useEditorStore.getState().isDirty()) return id;
+  return savePipeline();
+}
+
+/** Starts a run (saving first when needed); `name` names a first save, `cache` are the run's result-cache options. */
+export async function startRun(inputs: Record<string, unknown>, options: { name?: string; cache?: RunCacheOptions } = {}): Promise<boolean> {
+  const { name, cache = {} } = options;
+  const id = await saveForRun(name, 'Run not started');
+  if (!id) return false;
   try {
     const { runId } = await api.startRun(id, inputs, undefined, cache);
     useUiStore.getState().setRightTab('runs');

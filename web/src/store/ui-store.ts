@@ -20,7 +20,7 @@ export interface LightboxItem {
   before?: { url: string; name: string };
 }
 
-export type Dialog = 'pipelines' | 'versions' | 'run' | 'token' | 'all-runs' | null;
+export type Dialog = 'pipelines' | 'versions' | 'run' | 'token' | 'all-runs' | 'batch' | null;
 
 interface UiState {
   toasts: Toast[];
