@@ -191,15 +191,6 @@ export function Inspector() {
   );
 }
 
-/** Long forms open with the fields that matter; the rest wait behind "Advanced settings". */
-const ADVANCED_AFTER = 8;
-
-/** How many controls a field shows: an object counts its sub-fields (stock search's filters). */
-function leafCount(schema: Record<string, unknown>): number {
-  const fields = schemaFields(schema);
-  return fields.length ? fields.reduce((n, f) => n + leafCount(f.schema), 0) : 1;
-}
-
 function ParamsForm({
   def,
   params,
@@ -216,11 +207,9 @@ function ParamsForm({
   const [open, setOpen] = useState(false);
   const groupId = useId();
   const fields = schemaFields(def.paramsSchema);
-  // What matters is declared in the catalog: the node's summary fields and the required ones.
-  const primary = new Set([...def.summaryParams, ...fields.filter((f) => f.required).map((f) => f.key)]);
-  const split = fields.reduce((n, f) => n + leafCount(f.schema), 0) > ADVANCED_AFTER;
-  const main = split ? fields.filter((f) => primary.has(f.key)) : fields;
-  const advanced = split ? fields.filter((f) => !primary.has(f.key)) : [];
+  // The catalog declares which fields wait behind "Advanced settings" (`advanced: true`, shared-fields.ts).
+  const main = fields.filter((f) => !f.schema.advanced);
+  const advanced = fields.filter((f) => f.schema.advanced);
   // A problem is never hidden.
   const shown = open || advanced.some((f) => fieldProblem(f.key));
   const setCount = advanced.filter((f) => params[f.key] !== undefined).length;
