@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { CatalogNode } from '@pikflow/catalog';
 import { useShallow } from 'zustand/react/shallow';
 import { useEditorStore } from '../store/editor-store.ts';
@@ -210,9 +210,15 @@ function ParamsForm({
   // The catalog declares which fields wait behind "Advanced settings" (`advanced: true`, shared-fields.ts).
   const main = fields.filter((f) => !f.schema.advanced);
   const advanced = fields.filter((f) => f.schema.advanced);
-  // A problem is never hidden.
-  const shown = open || advanced.some((f) => fieldProblem(f.key));
-  const setCount = advanced.filter((f) => params[f.key] !== undefined).length;
+  // A problem is never hidden: the group opens and stays open once fixed (closing it under the
+  // user's cursor as the value turns valid would lose their place).
+  const forced = advanced.some((f) => fieldProblem(f.key));
+  useEffect(() => {
+    if (forced) setOpen(true);
+  }, [forced]);
+  const shown = open || forced;
+  // New nodes hold their defaults: only a value the user changed counts as set.
+  const setCount = advanced.filter((f) => params[f.key] !== undefined && JSON.stringify(params[f.key]) !== JSON.stringify(f.schema.default)).length;
   const field = (f: (typeof fields)[number]) => {
     const linkedPort = def.inputs.find((p) => p.name === f.key && linkedPorts.has(p.name));
     return (
@@ -239,7 +245,7 @@ function ParamsForm({
             className="pik-advanced-toggle"
             aria-expanded={shown}
             aria-controls={groupId}
-            onClick={() => setOpen(!shown)}
+            onClick={() => setOpen(forced || !shown)}
             data-testid="advanced-toggle"
           >
             <span aria-hidden>{shown ? '▾' : '▸'}</span> Advanced settings ({advanced.length}
