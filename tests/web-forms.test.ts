@@ -7,19 +7,12 @@
  * slider nobody set looks unset; prompts count their characters against the documented limit;
  * no help repeats its label, no bound reads ±9e15; axe finds nothing critical or serious.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { TestServer } from './server-support.ts';
-import { accessibilityProblems, closeAll, launchBrowser, startEditorServer } from './support/web-browser.ts';
+import type { Page } from 'playwright-core';
+import { accessibilityProblems, closeAll, startEditorSession, type EditorSession } from './support/web-browser.ts';
 
-let server: TestServer;
-let context: BrowserContext;
+let session: EditorSession | undefined;
 let page: Page;
-let workDir: string;
-const pageErrors: string[] = [];
 
 const byTestId = (id: string) => page.getByTestId(id);
 const eventually = <T>(observe: () => T | Promise<T>, timeout = 20_000) => expect.poll(observe, { timeout, interval: 100 });
@@ -76,18 +69,15 @@ async function expectNoRepeatedHelpOrHugeBounds(what: string) {
 }
 
 beforeAll(async () => {
-  workDir = mkdtempSync(join(tmpdir(), 'pikflow-web-forms-'));
-  server = await startEditorServer(workDir);
-  ({ context, page } = await launchBrowser(workDir));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('dialog', (d) => void d.accept());
+  session = await startEditorSession('web-forms');
+  page = session.page;
 }, 180_000);
 
-afterAll(() => closeAll(context, server, workDir));
+afterAll(() => closeAll(session?.context, session?.server, session?.workDir));
 
 describe('forms generated from the catalog', { timeout: 180_000 }, () => {
   it('Relight opens with its four main fields; Advanced settings is collapsed and opens on click', async () => {
-    await page.goto(server.url);
+    await page.goto(session!.server.url);
     await eventually(() => byTestId('palette-item-freepik.relight').count(), 30_000).toBe(1);
     await addNode('relight', 'freepik.relight', 'relight-1', 200, 120);
     expect(await visibleFields()).toEqual(['prompt', 'light_transfer_strength', 'change_background', 'style']);
@@ -232,6 +222,6 @@ describe('forms generated from the catalog', { timeout: 180_000 }, () => {
   });
 
   it('never crashed the page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(session!.pageErrors).toEqual([]);
   });
 });
