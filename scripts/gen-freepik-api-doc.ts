@@ -76,6 +76,7 @@ type Schema = {
   maxLength?: number;
   minItems?: number;
   maxItems?: number;
+  title?: string;
   pattern?: string;
   default?: unknown;
   description?: string;
@@ -127,7 +128,8 @@ function paramRows(def: NodeDefinition, where: FieldRow['where'], pathParams: st
       type: typeOf(s),
       required,
       rules: [rulesOf(s), repeated ? 'repeat the key for each value' : ''].filter(Boolean).join('; '),
-      description: s.description ?? '',
+      // A field whose name needs spelling out has a title ("Icon id") and no description.
+      description: s.description ?? s.title ?? '',
     });
     if (!nested?.properties || depth > 2) return;
     for (const [child, childSchema] of Object.entries(nested.properties)) {

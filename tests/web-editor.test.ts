@@ -256,7 +256,7 @@ describe('the editor', { timeout: 180_000 }, () => {
     await byTestId('param-sharpen-input').fill('10');
     await byTestId('param-smart_grain-input').fill('5');
     await byTestId('param-ultra_detail-input').fill('40');
-    await byTestId('param-flavor-input').selectOption({ label: 'photo' });
+    await byTestId('param-flavor-input').selectOption({ label: 'Photo' });
     await byTestId('param-scale_factor-input').fill('4');
     await eventually(() => byTestId(`node-param-${UPSCALE}-scale_factor`).textContent()).toContain('4');
     await eventually(() => byTestId(`node-problems-${UPSCALE}`).count()).toBe(0);
@@ -873,67 +873,7 @@ describe('the editor', { timeout: 180_000 }, () => {
     await eventually(() => byTestId('run-status').textContent()).toBe('succeeded');
   });
 
-  it('shows unset sliders as unset, only documented number bounds, and no help that repeats its label', async () => {
-    const fields = async () =>
-      byTestId('params-form').locator('.pik-field').evaluateAll((els) =>
-        els.map((el) => ({
-          label: el.querySelector('.pik-field-label')?.textContent?.replace(/\*$/, '').trim() ?? '',
-          help: el.querySelector(':scope > .pik-field-help')?.textContent?.trim() ?? '',
-        })),
-      );
-    const plain = (t: string) => t.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
-    for (const [query, type, id, x, y] of [
-      ['text to icon', 'freepik.text-to-icon', 'text-to-icon-1', 40, 40],
-      ['search stock resources', 'freepik.stock-resources-search', 'stock-resources-search-1', 640, 40],
-      ['mystic', 'freepik.mystic', 'mystic-1', 40, 740],
-      ['kling 2.1 std', 'freepik.kling-v2-1-std', 'kling-v2-1-std-1', 560, 740],
-      ['relight', 'freepik.relight', 'relight-1', 320, 40],
-    ] as const) {
-      await addBySearch(query, type, x, y);
-      await select(id);
-      // Long forms (Relight 18 fields, Mystic 15, stock search 36) open with the fields the
-      // catalog names as the ones that matter; the rest are one click away.
-      const toggle = byTestId('advanced-toggle');
-      if (id === 'relight-1' || id === 'mystic-1' || id === 'stock-resources-search-1') {
-        expect(await toggle.getAttribute('aria-expanded')).toBe('false');
-        const before = await byTestId('params-form').locator('.pik-field').count();
-        expect(before).toBeLessThanOrEqual(4);
-        await toggle.click();
-        await eventually(() => toggle.getAttribute('aria-expanded')).toBe('true');
-        expect(await byTestId('params-form').locator('.pik-field').count()).toBeGreaterThan(before + 5);
-        expect(await accessibilityProblems()).toEqual([]);
-      } else {
-        expect(await toggle.count()).toBe(0);
-      }
-      const all = await fields();
-      expect(all.length).toBeGreaterThan(2);
-      for (const f of all) expect(plain(f.help), `${id}: ${f.label}`).not.toBe(plain(f.label));
-      expect(await byTestId('inspector').textContent()).not.toMatch(/9007199254740991|9\.007e\+15/);
-      if (id === 'text-to-icon-1') {
-        // Optional, no default: the slider says "not set" until the user picks a value.
-        const slider = byTestId('param-num_inference_steps-slider');
-        expect(await slider.getAttribute('data-unset')).toBe('true');
-        expect(await byTestId('param-num_inference_steps-input').inputValue()).toBe('');
-        expect(await byTestId('param-num_inference_steps-input').getAttribute('placeholder')).toBe('not set');
-        await byTestId('param-num_inference_steps-input').fill('20');
-        await eventually(() => slider.getAttribute('data-unset')).toBeNull();
-      }
-      if (id === 'kling-v2-1-std-1') {
-        // Kling documents 2500 characters for its prompt.
-        await byTestId('param-prompt-input').fill('slow pan');
-        await eventually(() => byTestId('param-prompt-count').textContent()).toBe('8 / 2500');
-      }
-      if (id === 'mystic-1') {
-        await byTestId('param-prompt-input').fill('a lighthouse');
-        await eventually(() => byTestId('param-prompt-count').textContent()).toMatch(/^12 (characters|\/ \d+)$/);
-      }
-      if (id === 'stock-resources-search-1') {
-        // limit has a documented minimum only: no invented maximum.
-        expect(await byTestId('param-limit-input').getAttribute('min')).toBe('1');
-        expect(await byTestId('param-limit-input').getAttribute('max')).toBeNull();
-      }
-    }
-  });
+  // The forms themselves (advanced fields, enum labels, unset sliders, counters, bounds): tests/web-forms.test.ts.
 
   it('never crashed the page', () => {
     expect(pageErrors).toEqual([]);

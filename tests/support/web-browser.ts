@@ -4,7 +4,7 @@
  * fresh profile, and the axe-core check of what is on screen.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -58,6 +58,26 @@ export async function screenshotIfFailed(page: Page | undefined, task: { name: s
   const file = join(tmpdir(), `${prefix}-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`);
   await page.screenshot({ path: file }).catch(() => {});
   console.error(`screenshot of the failure: ${file}`);
+}
+
+export interface EditorSession {
+  server: TestServer;
+  context: BrowserContext;
+  page: Page;
+  workDir: string;
+  /** Uncaught errors of the page: a web test ends by expecting none. */
+  pageErrors: string[];
+}
+
+/** The editor built and served from a fresh folder, on a fresh Chromium page that accepts dialogs and collects page errors. */
+export async function startEditorSession(name: string): Promise<EditorSession> {
+  const workDir = mkdtempSync(join(tmpdir(), `pikflow-${name}-`));
+  const server = await startEditorServer(workDir);
+  const { context, page } = await launchBrowser(workDir);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('dialog', (d) => void d.accept());
+  return { server, context, page, workDir, pageErrors };
 }
 
 /** Closes what a web test started (any of it may be missing when its setup failed). */

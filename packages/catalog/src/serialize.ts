@@ -28,12 +28,28 @@ export function serializeNode(def: NodeDefinition): CatalogNode {
     description: def.description,
     inputs: def.inputs,
     outputs: def.outputs,
-    paramsSchema: z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    paramsSchema: paramsJsonSchema(def),
     defaults: parsed.success ? (parsed.data as Record<string, unknown>) : defaultsOf(def),
     mode: def.execution.kind === 'http' ? def.execution.mode : def.execution.kind,
     summaryParams: def.summaryParams ?? [],
     ...(def.docsUrl ? { docsUrl: def.docsUrl } : {}),
   };
+}
+
+/**
+ * The params as JSON Schema, with only documented number bounds: zod's int() writes the
+ * safe-integer range (±9007199254740991) as minimum/maximum, which no Freepik document names.
+ * Field metadata travels along: `advanced`, enum `labels`, `ui`, `title`.
+ */
+function paramsJsonSchema(def: NodeDefinition): Record<string, unknown> {
+  return z.toJSONSchema(def.params, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+      if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+    },
+  }) as Record<string, unknown>;
 }
 
 /** Defaults for schemas with required fields: parse each field alone. */

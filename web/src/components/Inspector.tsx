@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { CatalogNode } from '@pikflow/catalog';
 import { useShallow } from 'zustand/react/shallow';
 import { useEditorStore } from '../store/editor-store.ts';
@@ -191,15 +191,6 @@ export function Inspector() {
   );
 }
 
-/** Long forms open with the fields that matter; the rest wait behind "Advanced settings". */
-const ADVANCED_AFTER = 8;
-
-/** How many controls a field shows: an object counts its sub-fields (stock search's filters). */
-function leafCount(schema: Record<string, unknown>): number {
-  const fields = schemaFields(schema);
-  return fields.length ? fields.reduce((n, f) => n + leafCount(f.schema), 0) : 1;
-}
-
 function ParamsForm({
   def,
   params,
@@ -216,14 +207,18 @@ function ParamsForm({
   const [open, setOpen] = useState(false);
   const groupId = useId();
   const fields = schemaFields(def.paramsSchema);
-  // What matters is declared in the catalog: the node's summary fields and the required ones.
-  const primary = new Set([...def.summaryParams, ...fields.filter((f) => f.required).map((f) => f.key)]);
-  const split = fields.reduce((n, f) => n + leafCount(f.schema), 0) > ADVANCED_AFTER;
-  const main = split ? fields.filter((f) => primary.has(f.key)) : fields;
-  const advanced = split ? fields.filter((f) => !primary.has(f.key)) : [];
-  // A problem is never hidden.
-  const shown = open || advanced.some((f) => fieldProblem(f.key));
-  const setCount = advanced.filter((f) => params[f.key] !== undefined).length;
+  // The catalog declares which fields wait behind "Advanced settings" (`advanced: true`, shared-fields.ts).
+  const main = fields.filter((f) => !f.schema.advanced);
+  const advanced = fields.filter((f) => f.schema.advanced);
+  // A problem is never hidden: the group opens and stays open once fixed (closing it under the
+  // user's cursor as the value turns valid would lose their place).
+  const forced = advanced.some((f) => fieldProblem(f.key));
+  useEffect(() => {
+    if (forced) setOpen(true);
+  }, [forced]);
+  const shown = open || forced;
+  // New nodes hold their defaults: only a value the user changed counts as set.
+  const setCount = advanced.filter((f) => params[f.key] !== undefined && JSON.stringify(params[f.key]) !== JSON.stringify(f.schema.default)).length;
   const field = (f: (typeof fields)[number]) => {
     const linkedPort = def.inputs.find((p) => p.name === f.key && linkedPorts.has(p.name));
     return (
@@ -250,7 +245,7 @@ function ParamsForm({
             className="pik-advanced-toggle"
             aria-expanded={shown}
             aria-controls={groupId}
-            onClick={() => setOpen(!shown)}
+            onClick={() => setOpen(forced || !shown)}
             data-testid="advanced-toggle"
           >
             <span aria-hidden>{shown ? '▾' : '▸'}</span> Advanced settings ({advanced.length}

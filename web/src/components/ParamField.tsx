@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { controlSchema, fieldKind, humanize, schemaFields, usefulHelp, valueProblem, type JsonSchema } from '../lib/json-schema.ts';
+import { controlSchema, fieldKind, humanize, optionText, schemaFields, usefulHelp, valueProblem, type JsonSchema } from '../lib/json-schema.ts';
 import { ImagePicker } from './ImagePicker.tsx';
 
 interface Props {
@@ -152,7 +152,7 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
             {!hasDefault && <option value="">{required ? 'Choose…' : '(not set)'}</option>}
             {options.map((o) => (
               <option key={JSON.stringify(o)} value={JSON.stringify(o)}>
-                {String(o)}
+                {optionText(s, o)}
                 {sameValue(o, schema.default) ? ' (default)' : ''}
               </option>
             ))}
@@ -266,7 +266,7 @@ export function ParamField({ name, schema, value, required, onChange, serverProb
         <span className="pik-field-key">{name}</span>
         {hasDefault && (
           <span className="pik-field-default" title="Default">
-            default {typeof schema.default === 'object' ? JSON.stringify(schema.default) : String(schema.default)}
+            default {typeof schema.default === 'object' ? JSON.stringify(schema.default) : kind === 'select' ? optionText(s, schema.default) : String(schema.default)}
           </span>
         )}
         {changed && (

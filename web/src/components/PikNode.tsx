@@ -5,7 +5,7 @@ import type { PikNode as PikNodeType } from '../lib/graph-types.ts';
 import { useEditorStore, type NodeLive } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
 import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
-import { humanize, summarize } from '../lib/json-schema.ts';
+import { humanize, summarize, valueLabel, type JsonSchema } from '../lib/json-schema.ts';
 import { onNodeText } from '../lib/problem-text.ts';
 import { downloadName, firstImage, firstMedia, formatDuration } from '../lib/run-values.ts';
 import { quotaCountdown } from '../lib/run-notice.ts';
@@ -131,7 +131,7 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
             <div className="pik-node-param" key={key} data-testid={`node-param-${id}-${key}`}>
               <span className="pik-node-param-key">{humanize(key)}</span>
               <span className="pik-node-param-value">
-                {linked.has(key) ? 'from link' : summarize(data.params[key] ?? def.defaults[key], 80)}
+                {linked.has(key) ? 'from link' : summarize(shownValue(def.paramsSchema, key, data.params[key] ?? def.defaults[key]), 80)}
               </span>
             </div>
           ))}
@@ -190,3 +190,9 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
 }
 
 export const PikNode = memo(PikNodeView);
+
+/** A param's value as the node face shows it: an enum value by its catalog label ("Square 1:1"). */
+function shownValue(paramsSchema: Record<string, unknown>, key: string, value: unknown): unknown {
+  const schema = (paramsSchema.properties as Record<string, JsonSchema> | undefined)?.[key];
+  return (schema && valueLabel(schema, value)) ?? value;
+}

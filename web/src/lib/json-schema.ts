@@ -26,6 +26,10 @@ export type JsonSchema = {
   minItems?: number;
   maxItems?: number;
   ui?: string;
+  /** The catalog's names for enum values, by the value as text (`square_1_1` → "Square 1:1"). */
+  labels?: Record<string, string>;
+  /** The catalog keeps this field behind "Advanced settings". */
+  advanced?: boolean;
   [key: string]: unknown;
 };
 
@@ -59,29 +63,44 @@ function typeOf(schema: JsonSchema): string | undefined {
  */
 export function controlSchema(schema: JsonSchema): JsonSchema {
   const bs = branches(schema);
-  if (!bs.length) return documentedBounds(schema);
-  if (bs.length === 1) return documentedBounds({ ...bs[0], ...pick(schema) });
+  if (!bs.length) return schema;
+  if (bs.length === 1) return { ...bs[0], ...pick(schema) };
+  // A union of constants (the stock filters' 0 | 1, png_size 512 | 256 | …) is a choice among them.
+  if (bs.every((b) => b.const !== undefined)) return { type: typeOf(bs[0]), enum: bs.map((b) => b.const), ...pick(schema) };
   const numeric = bs.find((b) => typeOf(b) === 'integer' || typeOf(b) === 'number');
   const enumBranch = bs.find((b) => b.enum);
-  return documentedBounds({ ...(numeric ?? enumBranch ?? bs[0]), ...pick(schema) });
+  return { ...(numeric ?? enumBranch ?? bs[0]), ...pick(schema) };
 }
 
-/** zod's int() adds ±(2^53−1) bounds no document names: a form shows only real ones. */
-function documentedBounds(schema: JsonSchema): JsonSchema {
-  const real = (n: number | undefined) => (n !== undefined && Math.abs(n) < 1e15 ? n : undefined);
-  if (real(schema.minimum) === schema.minimum && real(schema.maximum) === schema.maximum) return schema;
-  return { ...schema, minimum: real(schema.minimum), maximum: real(schema.maximum) };
-}
+/** Words that say nothing a label does not: "the", a plural "s". */
+const FILLER = new Set(['a', 'an', 'the', 'of', 'this', 'value']);
+const words = (t: string) =>
+  t
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w && !FILLER.has(w))
+    .map((w) => (w.length > 3 ? w.replace(/s$/, '') : w));
 
-/** Help that only says the label again ("Seed" / "seed.") is noise. */
+/** Help that only says the label again ("Seed" / "seed.", "Photos" under "Photo") is noise. */
 export function usefulHelp(label: string, help: string | undefined): string | undefined {
-  const plain = (t: string) => t.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
-  return help && plain(help) !== plain(label) ? help : undefined;
+  if (!help) return undefined;
+  const named = new Set(words(label));
+  return words(help).some((w) => !named.has(w)) ? help : undefined;
+}
+
+/** The catalog's label of an enum value, when it has one. */
+export function valueLabel(schema: JsonSchema, value: unknown): string | undefined {
+  return controlSchema(schema).labels?.[String(value)];
+}
+
+/** What a user reads for an enum value: the catalog's label, else the value itself. */
+export function optionText(schema: JsonSchema, value: unknown): string {
+  return valueLabel(schema, value) ?? String(value);
 }
 
 function pick(schema: JsonSchema): JsonSchema {
   const out: Record<string, unknown> = {};
-  for (const k of ['default', 'description', 'title', 'ui'] as const) if (schema[k] !== undefined) out[k] = schema[k];
+  for (const k of ['default', 'description', 'title', 'ui', 'labels', 'advanced'] as const) if (schema[k] !== undefined) out[k] = schema[k];
   return out as JsonSchema;
 }
 
@@ -92,7 +111,7 @@ export function fieldKind(schema: JsonSchema): FieldKind {
   const t = typeOf(s);
   if (t === 'boolean') return 'switch';
   if (t === 'integer' || t === 'number') {
-    // A slider only for a human-sized range (not zod's ±2^53 integer bounds).
+    // A slider only for a human-sized range; an open-ended one gets a number box.
     const span = (s.maximum ?? Infinity) - (s.minimum ?? -Infinity);
     return span <= 100_000 ? 'range' : 'number';
   }
@@ -118,7 +137,7 @@ export function valueProblem(schema: JsonSchema, value: unknown, required = fals
     return problems[0];
   }
   if (schema.const !== undefined && value !== schema.const) return `must be ${JSON.stringify(schema.const)}`;
-  if (schema.enum && !schema.enum.includes(value)) return `choose one of ${schema.enum.join(', ')}`;
+  if (schema.enum && !schema.enum.includes(value)) return `choose one of ${schema.enum.map((v) => schema.labels?.[String(v)] ?? String(v)).join(', ')}`;
   const t = typeOf(schema);
   switch (t) {
     case 'integer':

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
-import { MYSTIC_LIKE_ASPECT_RATIOS, prompt, stylingColor } from './shared-fields.ts';
+import { advanced, enumOf, MYSTIC_LIKE_ASPECT_RATIOS, prompt, stylingColor } from './shared-fields.ts';
 
 export const fluxDev = defineFreepikTaskNode({
   id: 'freepik.flux-dev',
@@ -11,17 +11,19 @@ export const fluxDev = defineFreepikTaskNode({
   outputs: [{ name: 'image', type: 'image', label: 'Image' }],
   params: z.object({
     prompt: prompt('What to generate; empty gives a random image'),
-    aspect_ratio: z.enum(MYSTIC_LIKE_ASPECT_RATIOS).default('square_1_1'),
+    aspect_ratio: enumOf(MYSTIC_LIKE_ASPECT_RATIOS).default('square_1_1'),
     // Child attributes are hidden in the seeds; the example (S4:1617-1629) shows effects + colors.
-    styling: z
-      .object({
-        effects: z
-          .object({ color: z.string().optional(), framing: z.string().optional(), lightning: z.string().optional() })
-          .optional(),
-        colors: z.array(stylingColor).optional(),
-      })
-      .optional(),
-    seed: z.number().int().min(1).max(4294967295).optional().describe('Random when empty'),
+    styling: advanced(
+      z
+        .object({
+          effects: z
+            .object({ color: z.string().optional(), framing: z.string().optional(), lightning: z.string().optional() })
+            .optional(),
+          colors: z.array(stylingColor).optional(),
+        })
+        .optional(),
+    ),
+    seed: advanced(z.number().int().min(1).max(4294967295).optional().describe('Random when empty')),
   }),
   task: {
     path: '/v1/ai/text-to-image/flux-dev',

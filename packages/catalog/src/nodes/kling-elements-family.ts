@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstVideo } from '../freepik-task.ts';
-import { klingDuration, prompt } from './shared-fields.ts';
+import { advanced, enumOf, klingDuration, prompt } from './shared-fields.ts';
 
 const klingElementsParams = z.object({
-  prompt: prompt('Positive text prompt', 2500),
-  negative_prompt: prompt('Negative text prompt', 2500),
+  prompt: prompt('What the video should show', 2500),
+  negative_prompt: advanced(prompt('What to avoid in the video', 2500)),
   // Optional here, unlike the other Kling endpoints (S4:5048-5052).
   duration: klingDuration.optional(),
-  aspect_ratio: z.enum(['widescreen_16_9', 'social_story_9_16', 'square_1_1']).default('widescreen_16_9'),
+  aspect_ratio: enumOf(['widescreen_16_9', 'social_story_9_16', 'square_1_1']).default('widescreen_16_9'),
 });
 
 export interface KlingElementsVariant {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { PikflowError } from '../errors.ts';
 import { defineFreepikTaskNode, firstVideo } from '../freepik-task.ts';
-import { klingCfgScale, klingDuration, prompt } from './shared-fields.ts';
+import { advanced, klingCfgScale, klingDuration, prompt } from './shared-fields.ts';
 
 /** Kling 2.1 takes a prompt alone, an image alone or both ("required when image is not provided", S4:3621). */
 const NEEDS_IMAGE_OR_PROMPT = 'connect an image or write a prompt (the prompt is required without an image)';
@@ -14,17 +14,20 @@ const NEEDS_IMAGE_OR_PROMPT = 'connect an image or write a prompt (the prompt is
 const klingV21Params = z.object({
   duration: klingDuration,
   prompt: prompt('Motion to generate; required when no image is connected', 2500),
-  negative_prompt: prompt('What to avoid in the video', 2500),
+  negative_prompt: advanced(prompt('What to avoid in the video', 2500)),
   cfg_scale: klingCfgScale,
-  dynamic_masks: z
-    .array(
-      z.object({
-        mask: z.string().min(1).describe('Mask image: base64 or URL, same size as static_mask'),
-        trajectories: z.array(z.object({ x: z.number().int(), y: z.number().int() })).min(1),
-      }),
-    )
-    .optional()
-    .describe('Motion brush: masked areas follow their trajectories'),
+  dynamic_masks: advanced(
+    z
+      .array(
+        z.object({
+          mask: z.string().min(1).describe('Mask image: base64 or URL, same size as static_mask'),
+          // Pixel positions on the image; the seeds name no range (S4:3719).
+          trajectories: z.array(z.object({ x: z.number().int(), y: z.number().int() })).min(1),
+        }),
+      )
+      .optional()
+      .describe('Motion brush: masked areas follow their trajectories'),
+  ),
 });
 
 export interface KlingV21Variant {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstVideo } from '../freepik-task.ts';
-import { klingCfgScale, klingDuration, prompt } from './shared-fields.ts';
+import { advanced, klingCfgScale, klingDuration, prompt } from './shared-fields.ts';
 
 export const klingV2 = defineFreepikTaskNode({
   id: 'freepik.kling-v2',
@@ -15,7 +15,7 @@ export const klingV2 = defineFreepikTaskNode({
   params: z.object({
     duration: klingDuration,
     prompt: prompt('Motion to generate', 2500),
-    negative_prompt: prompt('What to avoid in the video', 2500),
+    negative_prompt: advanced(prompt('What to avoid in the video', 2500)),
     cfg_scale: klingCfgScale,
   }),
   task: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { enumOf } from './shared-fields.ts';
 import { defineFreepikTaskNode } from '../freepik-task.ts';
 
 export const loraTrainCharacter = defineFreepikTaskNode({
@@ -16,8 +17,8 @@ export const loraTrainCharacter = defineFreepikTaskNode({
   ],
   params: z.object({
     name: z.string().min(1, 'name the character').describe('Use it as @name in Mystic prompts'),
-    quality: z.enum(['high', 'ultra']),
-    gender: z.enum(['male', 'female', 'neutral', 'custom']),
+    quality: enumOf(['high', 'ultra']),
+    gender: enumOf(['male', 'female', 'neutral', 'custom']),
     description: z.string().optional(),
   }),
   task: {

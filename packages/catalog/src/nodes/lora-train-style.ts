@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { enumOf } from './shared-fields.ts';
 import { defineFreepikTaskNode } from '../freepik-task.ts';
 
 export const loraTrainStyle = defineFreepikTaskNode({
@@ -16,7 +17,7 @@ export const loraTrainStyle = defineFreepikTaskNode({
   ],
   params: z.object({
     name: z.string().min(1, 'name the style').describe('Identifies the style in styling.styles'),
-    quality: z.enum(['medium', 'high', 'ultra']),
+    quality: enumOf(['medium', 'high', 'ultra']),
     description: z.string().optional(),
   }),
   task: {

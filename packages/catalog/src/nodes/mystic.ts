@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
-import { percent, prompt, stylingColor } from './shared-fields.ts';
+import { advanced, enumOf, magnificEngine, percent, prompt, stylingColor } from './shared-fields.ts';
 
 const ASPECT_RATIOS = [
   'square_1_1',
@@ -35,25 +35,27 @@ export const mystic = defineFreepikTaskNode({
   params: z
     .object({
       prompt: prompt('What to generate; empty gives a random image. @character or @character::200 uses a LoRA character'),
-      structure_strength: percent(50, 'How much of the structure reference shape to keep (only with a structure reference)'),
-      adherence: percent(50, 'Prompt fidelity versus style fidelity (only with a style reference)'),
-      hdr: percent(50, 'Detail versus natural look (only with a style reference)'),
-      resolution: z.enum(['1k', '2k', '4k']).default('2k'),
-      aspect_ratio: z.enum(ASPECT_RATIOS).default('square_1_1'),
+      structure_strength: advanced(percent(50, 'How much of the structure reference shape to keep (only with a structure reference)')),
+      adherence: advanced(percent(50, 'Prompt fidelity versus style fidelity (only with a style reference)')),
+      hdr: advanced(percent(50, 'Detail versus natural look (only with a style reference)')),
+      resolution: enumOf(['1k', '2k', '4k']).default('2k'),
+      aspect_ratio: enumOf(ASPECT_RATIOS).default('square_1_1'),
       // S4 lists only realism, fluid, zen; S3 (newer) adds the rest.
-      model: z.enum(['realism', 'fluid', 'zen', 'flexible', 'super_real', 'editorial_portraits']).default('realism'),
-      creative_detailing: percent(33, 'More detail per pixel at the cost of a more HDR look'),
-      engine: z.enum(['automatic', 'magnific_illusio', 'magnific_sharpy', 'magnific_sparkle']).default('automatic'),
-      fixed_generation: z.boolean().default(false).describe('Same settings give the same image'),
-      filter_nsfw: z.boolean().default(true).describe('Only authorised accounts may turn this off'),
-      styling: z
-        .object({
-          styles: z.array(z.object({ name: z.string().min(1), strength: z.number().min(0).default(100) })).optional(),
-          characters: z.array(z.object({ id: z.string().min(1), strength: z.number().min(0).default(100) })).optional(),
-          colors: z.array(stylingColor).optional(),
-        })
-        .optional()
-        .describe('LoRA styles and characters (ignored by fluid/flexible/super_real/editorial_portraits and with references), colour palette'),
+      model: enumOf(['realism', 'fluid', 'zen', 'flexible', 'super_real', 'editorial_portraits']).default('realism'),
+      creative_detailing: advanced(percent(33, 'More detail per pixel at the cost of a more HDR look')),
+      engine: advanced(magnificEngine()),
+      fixed_generation: advanced(z.boolean().default(false).describe('Same settings give the same image')),
+      filter_nsfw: advanced(z.boolean().default(true).describe('Only authorised accounts may turn this off')),
+      styling: advanced(
+        z
+          .object({
+            styles: z.array(z.object({ name: z.string().min(1), strength: z.number().min(0).default(100) })).optional(),
+            characters: z.array(z.object({ id: z.string().min(1), strength: z.number().min(0).default(100) })).optional(),
+            colors: z.array(stylingColor).optional(),
+          })
+          .optional()
+          .describe('LoRA styles and characters (ignored by fluid/flexible/super_real/editorial_portraits and with references), colour palette'),
+      ),
     })
     .refine((p) => p.model !== 'fluid' || FLUID_ASPECT_RATIOS.includes(p.aspect_ratio), {
       path: ['aspect_ratio'],

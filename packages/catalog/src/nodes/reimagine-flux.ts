@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compact, defineNode } from '../define-node.ts';
-import { MYSTIC_LIKE_ASPECT_RATIOS, prompt } from './shared-fields.ts';
+import { enumOf, MYSTIC_LIKE_ASPECT_RATIOS, prompt } from './shared-fields.ts';
 
 export const reimagineFlux = defineNode({
   id: 'freepik.reimagine-flux',
@@ -14,8 +14,8 @@ export const reimagineFlux = defineNode({
   outputs: [{ name: 'image', type: 'image', label: 'Image' }],
   params: z.object({
     prompt: prompt('Guidance for the reimagination'),
-    imagination: z.enum(['wild', 'subtle', 'vivid']).optional(),
-    aspect_ratio: z.enum(['original', ...MYSTIC_LIKE_ASPECT_RATIOS]).default('original'),
+    imagination: enumOf(['wild', 'subtle', 'vivid']).optional(),
+    aspect_ratio: enumOf(['original', ...MYSTIC_LIKE_ASPECT_RATIOS]).default('original'),
   }),
   execution: {
     kind: 'http',

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
 import { PikflowError } from '../errors.ts';
-import { optionalPercent, percent, prompt } from './shared-fields.ts';
+import { advanced, enumOf, optionalPercent, percent, prompt } from './shared-fields.ts';
 
+/** Usually linked from another node, so kept behind "Advanced settings" as a typed value. */
 const lightSource = (what: string) =>
-  z.string().min(1).optional().describe(`${what}: a public URL or base64, or connect an image to the port`);
+  advanced(z.string().min(1).optional().describe(`${what}: a public URL or base64, or connect an image to the port`));
 const BOTH_LIGHTS = 'use transfer_light_from_reference_image or transfer_light_from_lightmap, not both';
 
 export const relight = defineFreepikTaskNode({
@@ -28,26 +29,24 @@ export const relight = defineFreepikTaskNode({
       transfer_light_from_reference_image: lightSource('Copy the light of this image'),
       transfer_light_from_lightmap: lightSource('Copy the light of this lightmap'),
       light_transfer_strength: percent(100, '0 keeps the original light, 100 transfers the most'),
-      interpolate_from_original: z.boolean().default(false).describe('Blend from the original by the strength above'),
+      interpolate_from_original: advanced(z.boolean().default(false).describe('Blend from the original by the strength above')),
       change_background: z.boolean().default(true).describe('Turn off for landscapes and interiors'),
-      style: z
-        .enum(['standard', 'darker_but_realistic', 'clean', 'smooth', 'brighter', 'contrasted_n_hdr', 'just_composition'])
-        .default('standard'),
-      preserve_details: z.boolean().default(true).describe('Keep textures and small details'),
+      style: enumOf(['standard', 'darker_but_realistic', 'clean', 'smooth', 'brighter', 'contrasted_n_hdr', 'just_composition']).default(
+        'standard',
+      ),
+      preserve_details: advanced(z.boolean().default(true).describe('Keep textures and small details')),
       // Child attributes are hidden in the seeds; names from the S4:2525-2535 example, enums from Freepik's own client (HK relight).
-      advanced_settings: z
-        .object({
-          whites: optionalPercent('Whites'),
-          blacks: optionalPercent('Blacks'),
-          brightness: optionalPercent('Brightness'),
-          contrast: optionalPercent('Contrast'),
-          saturation: optionalPercent('Saturation'),
-          engine: z
-            .enum(['automatic', 'balanced', 'cool', 'real', 'illusio', 'fairy', 'colorful_anime', 'hard_transform', 'soft'])
-            .optional(),
-          transfer_light_a: z.enum(['automatic', 'low', 'medium', 'normal', 'high', 'high_on_faces']).optional(),
-          transfer_light_b: z
-            .enum([
+      advanced_settings: advanced(
+        z
+          .object({
+            whites: optionalPercent(),
+            blacks: optionalPercent(),
+            brightness: optionalPercent(),
+            contrast: optionalPercent(),
+            saturation: optionalPercent(),
+            engine: enumOf(['automatic', 'balanced', 'cool', 'real', 'illusio', 'fairy', 'colorful_anime', 'hard_transform', 'soft']).optional(),
+            transfer_light_a: enumOf(['automatic', 'low', 'medium', 'normal', 'high', 'high_on_faces']).optional(),
+            transfer_light_b: enumOf([
               'automatic',
               'composition',
               'straight',
@@ -61,11 +60,11 @@ export const relight = defineFreepikTaskNode({
               'strong_mid',
               'style_shift',
               'strong_shift',
-            ])
-            .optional(),
-          fixed_generation: z.boolean().optional(),
-        })
-        .optional(),
+            ]).optional(),
+            fixed_generation: z.boolean().optional(),
+          })
+          .optional(),
+      ),
     })
     .refine((p) => !(p.transfer_light_from_reference_image && p.transfer_light_from_lightmap), {
       path: ['transfer_light_from_lightmap'],

@@ -16,18 +16,82 @@ export const acceptLanguage = z
   .string()
   .regex(/^[A-Za-z]{2}(?:-[A-Za-z]{2})?$/, 'a language code such as en-US, es-ES or fr')
   .optional()
-  .describe('Search language (Accept-Language), e.g. es-ES; Freepik uses en-US when empty');
+  .describe('Search language (Accept-Language), e.g. es-ES; Freepik uses en-US when empty')
+  .meta({ advanced: true });
 
 /** The request headers for an `Accept-Language` param, when one is set. */
 export function languageHeaders(language: string | undefined): { headers?: Record<string, string> } {
   return language ? { headers: { 'Accept-Language': language } } : {};
 }
 
+/**
+ * A field the editor keeps behind "Advanced settings": the form opens with the few fields that
+ * matter and this one a click away. Carried in the JSON Schema as `advanced: true`.
+ */
+export const advanced = <T extends z.ZodType>(field: T): T => field.meta({ advanced: true });
+
+/** How the editor spells words of enum values: abbreviations in capitals, `_n_` as "&". */
+const SPELLING: Record<string, string> = {
+  '3d': '3D',
+  hdr: 'HDR',
+  png: 'PNG',
+  svg: 'SVG',
+  jpg: 'JPG',
+  psd: 'PSD',
+  ai: 'AI',
+  eps: 'EPS',
+  gif: 'GIF',
+  mp4: 'MP4',
+  aep: 'AEP',
+  json: 'JSON',
+  atn: 'ATN',
+  '1k': '1K',
+  '2k': '2K',
+  '4k': '4K',
+  n: '&',
+};
+
+/**
+ * The name a user reads for an enum value: `square_1_1` → "Square 1:1", `art_n_illustration`
+ * → "Art & illustration", `3d-render` → "3D render", `2k` → "2K".
+ */
+export function optionLabel(value: string): string {
+  const ratio = /^(.*?)_?(\d+)_(\d+)$/.exec(value);
+  const [words, suffix] = ratio ? [ratio[1], ` ${ratio[2]}:${ratio[3]}`] : [value, ''];
+  const text = words
+    .split(/[_-]+/)
+    .filter(Boolean)
+    .map((w) => SPELLING[w] ?? w)
+    .join(' ');
+  const label = `${text}${suffix}`.trim();
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
+
+/**
+ * An enum of the API's own values, each with the label the editor shows (`labels` in the JSON
+ * Schema): derived by optionLabel unless given here.
+ */
+export function enumOf<const T extends readonly [string, ...string[]]>(values: T, labels: Partial<Record<T[number], string>> = {}) {
+  const given: Partial<Record<string, string>> = labels;
+  return z.enum(values).meta({ labels: Object.fromEntries(values.map((v) => [v, given[v] ?? optionLabel(v)])) });
+}
+
+/** Mystic's and the creative upscaler's `engine` (S4:314-659, 1864-2015): Magnific's engines by name. */
+export const magnificEngine = () =>
+  enumOf(['automatic', 'magnific_illusio', 'magnific_sharpy', 'magnific_sparkle'], {
+    magnific_illusio: 'Magnific Illusio',
+    magnific_sharpy: 'Magnific Sharpy',
+    magnific_sparkle: 'Magnific Sparkle',
+  }).default('automatic');
+
 /** An integer percentage 0–100 with its documented default. */
 export const percent = (fallback: number, what: string) => z.number().int().min(0).max(100).default(fallback).describe(what);
 
-/** An optional integer percentage 0–100 (documented range, no documented default). */
-export const optionalPercent = (what: string) => z.number().int().min(0).max(100).optional().describe(what);
+/** An optional integer percentage 0–100 (documented range, no documented default); `what` only when it says more than the name. */
+export const optionalPercent = (what?: string) => {
+  const field = z.number().int().min(0).max(100).optional();
+  return what ? field.describe(what) : field;
+};
 
 export const prompt = (what: string, max?: number) =>
   (max ? z.string().max(max, `at most ${max} characters`) : z.string()).optional().describe(what).meta({ ui: 'textarea' });
@@ -63,16 +127,17 @@ export function bracketQuery(prefix: string, value: unknown, out: NonNullable<Ht
 }
 
 /** Kling's `duration` is the string "5" or "10", not a number (S4:3600-3604). */
-export const klingDuration = z.enum(['5', '10']).describe('Length of the video in seconds');
+export const klingDuration = enumOf(['5', '10'], { '5': '5 s', '10': '10 s' }).describe('Length of the video in seconds');
 
 export const klingCfgScale = z
   .number()
   .min(0)
   .max(1)
   .default(0.5)
-  .describe('Higher: follows the prompt more closely, less freedom');
+  .describe('Higher: follows the prompt more closely, less freedom')
+  .meta({ advanced: true });
 
-/** Flux dev's aspect ratios (S4:1495-1846); Reimagine Flux takes the same plus `original`. */
+/** Flux dev's aspect ratios (S4:1495-1846); Reimagine Flux takes the same plus `original`. Labels: optionLabel. */
 export const MYSTIC_LIKE_ASPECT_RATIOS = [
   'square_1_1',
   'classic_4_3',
@@ -123,12 +188,16 @@ export function searchPage(task: TaskSnapshot, pictureOfItem: (item: unknown) =>
   };
 }
 
-/** A Freepik numeric id arriving as a number or as digits on a text port. */
+/** A Freepik numeric id arriving as a number or as digits on a text port; `what` names the field. */
 export const numericId = (what: string) =>
-  z.union([z.number().int().min(1), z.string().regex(/^\d+$/, `${what} is a number`)]).describe(what);
+  z.union([z.number().int().min(1), z.string().regex(/^\d+$/, `${what} is a number`)]).meta({ title: what });
 
-/** A 0/1 switch of the stock filters; Freepik's default is 0 (off). */
-export const flag = (what: string) => z.union([z.literal(0), z.literal(1)]).optional().describe(`${what} (1 on, 0 off; default 0)`);
+/** A 0/1 switch of the stock filters, shown as Off/On; Freepik's default is 0 (off). `title` when the key says less. */
+export const flag = (title?: string) =>
+  z
+    .union([z.literal(0), z.literal(1)])
+    .optional()
+    .meta({ labels: { 0: 'Off', 1: 'On' }, ...(title ? { title } : {}) });
 
 /** The largest thumbnail URL of a Flaticon icon record (`thumbnails[].url`). */
 export function iconThumbnail(icon: unknown): string | undefined {

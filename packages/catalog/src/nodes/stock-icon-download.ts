@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
-import { acceptLanguage, dataOf, isRecord, languageHeaders, looksLikeImageUrl, numericId } from './shared-fields.ts';
+import { acceptLanguage, dataOf, enumOf, isRecord, languageHeaders, looksLikeImageUrl, numericId } from './shared-fields.ts';
 
 export const stockIconDownload = defineNode({
   id: 'freepik.stock-icon-download',
@@ -16,7 +16,7 @@ export const stockIconDownload = defineNode({
   params: z.object({
     id: numericId('Icon id'),
     // gif, mp4, aep, json, psd and eps are not available for standard and sticker icons (S4:7853).
-    format: z.enum(['svg', 'png', 'gif', 'mp4', 'aep', 'json', 'psd', 'eps']).optional(),
+    format: enumOf(['svg', 'png', 'gif', 'mp4', 'aep', 'json', 'psd', 'eps']).optional(),
     png_size: z
       .union([z.literal(512), z.literal(256), z.literal(128), z.literal(64), z.literal(32), z.literal(24), z.literal(16)])
       .default(512)

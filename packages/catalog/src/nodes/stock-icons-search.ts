@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compact, defineNode } from '../define-node.ts';
-import { acceptLanguage, bracketQuery, iconThumbnail, languageHeaders, searchPage } from './shared-fields.ts';
+import { acceptLanguage, advanced, bracketQuery, enumOf, iconThumbnail, languageHeaders, searchPage } from './shared-fields.ts';
 
 export const stockIconsSearch = defineNode({
   id: 'freepik.stock-icons-search',
@@ -16,27 +16,27 @@ export const stockIconsSearch = defineNode({
   ],
   params: z.object({
     term: z.string().optional().describe('What to search for'),
-    slug: z.string().optional().describe('Search by slug (wins over term)'),
+    order: enumOf(['relevance', 'recent']).default('relevance'),
     page: z.number().int().min(1).optional(),
-    per_page: z.number().int().min(1).optional(),
-    'family-id': z.number().int().min(1).optional().describe('Icon family id'),
-    order: z.enum(['relevance', 'recent']).default('relevance'),
-    filters: z
-      .object({
-        color: z
-          .enum([
+    per_page: z.number().int().min(1).optional().describe('Results per page'),
+    slug: advanced(z.string().optional().describe('Search by slug (wins over term)')),
+    'family-id': advanced(z.number().int().min(1).optional().meta({ title: 'Icon family id' })),
+    filters: advanced(
+      z
+        .object({
+          color: enumOf([
             'gradient', 'solid-black', 'multicolor', 'azure', 'black', 'blue', 'chartreuse', 'cyan', 'gray',
             'green', 'orange', 'red', 'rose', 'spring-green', 'violet', 'white', 'yellow',
-          ])
-          .optional(),
-        shape: z.enum(['outline', 'fill', 'lineal-color', 'hand-drawn']).optional(),
-        period: z.enum(['three-months', 'six-months', 'one-year', 'all']).optional(),
-        free_svg: z.enum(['all', 'free', 'premium']).optional(),
-        // The enum is hidden in the seeds (S4:7022-7025); each value repeats the key: filters[icon_type][]=a&filters[icon_type][]=b.
-        icon_type: z.array(z.string().min(1)).optional(),
-      })
-      .optional(),
-    thumbnail_size: z.string().optional().describe('Thumbnail size in px; Freepik uses 128 when empty'),
+          ]).optional(),
+          shape: enumOf(['outline', 'fill', 'lineal-color', 'hand-drawn']).optional(),
+          period: enumOf(['three-months', 'six-months', 'one-year', 'all']).optional(),
+          free_svg: enumOf(['all', 'free', 'premium']).optional(),
+          // The enum is hidden in the seeds (S4:7022-7025); each value repeats the key: filters[icon_type][]=a&filters[icon_type][]=b.
+          icon_type: z.array(z.string().min(1)).optional(),
+        })
+        .optional(),
+    ),
+    thumbnail_size: advanced(z.string().optional().describe('Thumbnail size in px; Freepik uses 128 when empty')),
     'Accept-Language': acceptLanguage,
   }),
   execution: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
-import { dataOf, isRecord, numericId, pictureOf } from './shared-fields.ts';
+import { dataOf, enumOf, isRecord, numericId, pictureOf } from './shared-fields.ts';
 
 export const stockResourceDownloadFormat = defineNode({
   id: 'freepik.stock-resource-download-format',
@@ -16,7 +16,7 @@ export const stockResourceDownloadFormat = defineNode({
   ],
   params: z.object({
     'resource-id': numericId('Resource id'),
-    'resource-format': z.enum(['psd', 'ai', 'eps', 'atn', 'fonts', 'resources', 'png', 'jpg', '3d-render', 'svg', 'mockup']),
+    'resource-format': enumOf(['psd', 'ai', 'eps', 'atn', 'fonts', 'resources', 'png', 'jpg', '3d-render', 'svg', 'mockup']),
   }),
   execution: {
     kind: 'http',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define-node.ts';
-import { acceptLanguage, dataOf, isRecord, languageHeaders, numericId, pictureOf } from './shared-fields.ts';
+import { acceptLanguage, dataOf, enumOf, isRecord, languageHeaders, numericId, pictureOf } from './shared-fields.ts';
 
 export const stockResourceDownload = defineNode({
   id: 'freepik.stock-resource-download',
@@ -16,7 +16,7 @@ export const stockResourceDownload = defineNode({
   params: z.object({
     'resource-id': numericId('Resource id'),
     image_size: z
-      .union([z.enum(['small', 'medium', 'large', 'original']), z.number().int().min(100).max(2000)])
+      .union([enumOf(['small', 'medium', 'large', 'original']), z.number().int().min(100).max(2000)])
       .optional()
       .describe('Photos only: small (1000 px), medium (1500), large (2000), original, or 100–2000 px on the long side'),
     'Accept-Language': acceptLanguage,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compact, defineNode } from '../define-node.ts';
-import { acceptLanguage, bracketQuery, flag, isRecord, languageHeaders, searchPage } from './shared-fields.ts';
+import { acceptLanguage, advanced, bracketQuery, enumOf, flag, isRecord, languageHeaders, searchPage } from './shared-fields.ts';
 
 /** `data[].image.source.url`: the preview picture of a resource. */
 function previewOf(resource: unknown): string | undefined {
@@ -23,43 +23,44 @@ export const stockResourcesSearch = defineNode({
   ],
   params: z.object({
     term: z.string().optional().describe('What to search for'),
+    order: enumOf(['relevance', 'recent']).default('relevance'),
     page: z.number().int().min(1).max(100).optional(),
     limit: z.number().int().min(1).optional().describe('Results per page'),
-    order: z.enum(['relevance', 'recent']).default('relevance'),
     // Nested like the API's bracket keys: filters.orientation.landscape → filters[orientation][landscape].
-    filters: z
-      .object({
-        orientation: z
-          .object({ landscape: flag('Landscape'), portrait: flag('Portrait'), square: flag('Square'), panoramic: flag('Panoramic') })
-          .optional(),
-        content_type: z.object({ photo: flag('Photos'), psd: flag('PSDs'), vector: flag('Vectors') }).optional(),
-        license: z.object({ freemium: flag('Freemium'), premium: flag('Premium') }).optional(),
-        people: z
-          .object({
-            include: flag('With people'),
-            exclude: flag('Without people'),
-            number: z.enum(['1', '2', '3', 'more_than_three']).optional(),
-            age: z.enum(['infant', 'child', 'teen', 'young-adult', 'adult', 'senior', 'elder']).optional(),
-            gender: z.enum(['male', 'female']).optional(),
-            ethnicity: z
-              .enum(['south-asian', 'middle-eastern', 'east-asian', 'black', 'hispanic', 'indian', 'white', 'multiracial', 'southeast-asian'])
-              .optional(),
-          })
-          .optional(),
-        period: z.enum(['last-month', 'last-quarter', 'last-semester', 'last-year']).optional(),
-        color: z.enum(['black', 'blue', 'gray', 'green', 'orange', 'red', 'white', 'yellow', 'purple', 'cyan', 'pink']).optional(),
-        author: z.number().int().min(0).optional().describe('Author id'),
-        'ai-generated': z.object({ excluded: flag('Exclude AI-generated'), only: flag('Only AI-generated') }).optional(),
-        vector: z
-          .object({
-            type: z.enum(['jpg', 'ai', 'eps', 'svg']).optional(),
-            style: z.enum(['watercolor', 'flat', 'cartoon', 'geometric', 'gradient', 'isometric', '3d', 'hand-drawn']).optional(),
-          })
-          .optional(),
-        psd: z.object({ type: z.enum(['jpg', 'psd']).optional() }).optional(),
-        ids: z.string().optional().describe('Comma-separated ids; ignores every other filter'),
-      })
-      .optional(),
+    filters: advanced(
+      z
+        .object({
+          orientation: z.object({ landscape: flag(), portrait: flag(), square: flag(), panoramic: flag() }).optional(),
+          content_type: z.object({ photo: flag('Photos'), psd: flag('PSDs'), vector: flag('Vectors') }).optional(),
+          license: z.object({ freemium: flag(), premium: flag() }).optional(),
+          people: z
+            .object({
+              include: flag('With people'),
+              exclude: flag('Without people'),
+              number: enumOf(['1', '2', '3', 'more_than_three'], { '1': 'One', '2': 'Two', '3': 'Three' }).optional(),
+              age: enumOf(['infant', 'child', 'teen', 'young-adult', 'adult', 'senior', 'elder']).optional(),
+              gender: enumOf(['male', 'female']).optional(),
+              ethnicity: enumOf(
+                ['south-asian', 'middle-eastern', 'east-asian', 'black', 'hispanic', 'indian', 'white', 'multiracial', 'southeast-asian'],
+                { 'south-asian': 'South Asian', 'middle-eastern': 'Middle Eastern', 'east-asian': 'East Asian', 'southeast-asian': 'Southeast Asian' },
+              ).optional(),
+            })
+            .optional(),
+          period: enumOf(['last-month', 'last-quarter', 'last-semester', 'last-year']).optional(),
+          color: enumOf(['black', 'blue', 'gray', 'green', 'orange', 'red', 'white', 'yellow', 'purple', 'cyan', 'pink']).optional(),
+          author: z.number().int().min(0).optional().meta({ title: 'Author id' }),
+          'ai-generated': z.object({ excluded: flag('Exclude AI-generated'), only: flag('Only AI-generated') }).optional(),
+          vector: z
+            .object({
+              type: enumOf(['jpg', 'ai', 'eps', 'svg']).optional(),
+              style: enumOf(['watercolor', 'flat', 'cartoon', 'geometric', 'gradient', 'isometric', '3d', 'hand-drawn']).optional(),
+            })
+            .optional(),
+          psd: z.object({ type: enumOf(['jpg', 'psd']).optional() }).optional(),
+          ids: z.string().optional().describe('Comma-separated ids; ignores every other filter'),
+        })
+        .optional(),
+    ),
     'Accept-Language': acceptLanguage,
   }),
   execution: {

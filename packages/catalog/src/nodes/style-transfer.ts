@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
-import { percent, prompt } from './shared-fields.ts';
+import { advanced, enumOf, percent, prompt } from './shared-fields.ts';
 
 export const styleTransfer = defineFreepikTaskNode({
   id: 'freepik.style-transfer',
@@ -17,16 +17,20 @@ export const styleTransfer = defineFreepikTaskNode({
     prompt: prompt('Guidance for the AI'),
     style_strength: percent(100, 'How much of the style to apply'),
     structure_strength: percent(50, 'How much of the original structure to keep'),
-    is_portrait: z.boolean().default(false).describe('Enables portrait style and beautifier'),
-    portrait_style: z.enum(['standard', 'pop', 'super_pop']).default('standard').describe('Only with is_portrait'),
-    portrait_beautifier: z.enum(['beautify_face', 'beautify_face_max']).optional().describe('Only with is_portrait'),
-    flavor: z
-      .enum(['faithful', 'gen_z', 'psychedelia', 'detaily', 'clear', 'donotstyle', 'donotstyle_sharp'])
-      .default('faithful'),
-    engine: z
-      .enum(['balanced', 'definio', 'illusio', '3d_cartoon', 'colorful_anime', 'caricature', 'real', 'super_real', 'softy'])
-      .default('balanced'),
-    fixed_generation: z.boolean().default(false).describe('Same settings give the same image'),
+    flavor: enumOf(['faithful', 'gen_z', 'psychedelia', 'detaily', 'clear', 'donotstyle', 'donotstyle_sharp'], {
+      gen_z: 'Gen Z',
+      donotstyle: "Don't style",
+      donotstyle_sharp: "Don't style (sharp)",
+    }).default('faithful'),
+    engine: enumOf(['balanced', 'definio', 'illusio', '3d_cartoon', 'colorful_anime', 'caricature', 'real', 'super_real', 'softy']).default(
+      'balanced',
+    ),
+    is_portrait: advanced(z.boolean().default(false).describe('Enables portrait style and beautifier')),
+    portrait_style: advanced(enumOf(['standard', 'pop', 'super_pop']).default('standard').describe('Only with is_portrait')),
+    portrait_beautifier: advanced(
+      enumOf(['beautify_face', 'beautify_face_max'], { beautify_face_max: 'Beautify face (max)' }).optional().describe('Only with is_portrait'),
+    ),
+    fixed_generation: advanced(z.boolean().default(false).describe('Same settings give the same image')),
   }),
   task: {
     path: '/v1/ai/image-style-transfer',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { enumOf } from './shared-fields.ts';
 import { defineNode } from '../define-node.ts';
 
 export const textToIconRender = defineNode({
@@ -10,7 +11,7 @@ export const textToIconRender = defineNode({
   outputs: [{ name: 'image', type: 'image', label: 'Icon' }],
   params: z.object({
     'task-id': z.string().min(1, 'connect a text-to-icon task id').describe('Task id of a text-to-icon (preview) run'),
-    format: z.enum(['png', 'svg']).default('png'),
+    format: enumOf(['png', 'svg']).default('png'),
   }),
   execution: {
     kind: 'http',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { enumOf } from './shared-fields.ts';
 import { defineFreepikTaskNode } from '../freepik-task.ts';
 
 export const textToIcon = defineFreepikTaskNode({
@@ -13,8 +14,8 @@ export const textToIcon = defineFreepikTaskNode({
   ],
   params: z.object({
     prompt: z.string().min(1, 'write a prompt').describe('The icon to draw').meta({ ui: 'textarea' }),
-    format: z.enum(['png', 'svg']).default('png'),
-    style: z.enum(['solid', 'outline', 'color', 'flat', 'sticker']).default('solid'),
+    format: enumOf(['png', 'svg']).default('png'),
+    style: enumOf(['solid', 'outline', 'color', 'flat', 'sticker']).default('solid'),
     num_inference_steps: z.number().int().min(10).max(50).optional().describe('More steps: slower, finer'),
     guidance_scale: z.number().min(0).max(10).optional().describe('How strictly to follow the prompt'),
   }),

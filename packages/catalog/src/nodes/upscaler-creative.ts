@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
-import { prompt } from './shared-fields.ts';
+import { advanced, enumOf, magnificEngine, prompt } from './shared-fields.ts';
 
 const nudge = (what: string) => z.number().int().min(-10).max(10).default(0).describe(what);
 
@@ -15,9 +15,9 @@ export const upscalerCreative = defineFreepikTaskNode({
   ],
   outputs: [{ name: 'image', type: 'image', label: 'Upscaled image' }],
   params: z.object({
-    scale_factor: z.enum(['2x', '4x', '8x', '16x']).default('2x'),
-    optimized_for: z
-      .enum([
+    scale_factor: enumOf(['2x', '4x', '8x', '16x'], { '2x': '2×', '4x': '4×', '8x': '8×', '16x': '16×' }).default('2x'),
+    optimized_for: enumOf(
+      [
         'standard',
         'soft_portraits',
         'hard_portraits',
@@ -27,14 +27,15 @@ export const upscalerCreative = defineFreepikTaskNode({
         'films_n_photography',
         '3d_renders',
         'science_fiction_n_horror',
-      ])
-      .default('standard'),
+      ],
+      { videogame_assets: 'Video game assets' },
+    ).default('standard'),
     prompt: prompt('Guides the added detail'),
-    creativity: nudge("AI's creativity"),
-    hdr: nudge('Definition and detail'),
+    creativity: nudge('How much the AI may invent'),
     resemblance: nudge('Resemblance to the original'),
-    fractality: nudge('Strength of the prompt per square pixel'),
-    engine: z.enum(['automatic', 'magnific_illusio', 'magnific_sharpy', 'magnific_sparkle']).default('automatic'),
+    hdr: advanced(nudge('Definition and detail')),
+    fractality: advanced(nudge('Strength of the prompt per square pixel')),
+    engine: advanced(magnificEngine()),
   }),
   task: {
     path: '/v1/ai/image-upscaler',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstImage } from '../freepik-task.ts';
-import { percent } from './shared-fields.ts';
+import { enumOf, percent } from './shared-fields.ts';
 
 export const upscalerPrecisionV2 = defineFreepikTaskNode({
   id: 'freepik.upscaler-precision-v2',
@@ -13,10 +13,13 @@ export const upscalerPrecisionV2 = defineFreepikTaskNode({
     sharpen: percent(7, 'Edge definition and clarity'),
     smart_grain: percent(7, 'Film grain and texture preservation'),
     ultra_detail: percent(30, 'Fine detail: textures, patterns, micro-details'),
-    flavor: z
-      .enum(['sublime', 'photo', 'photo_denoiser'])
+    flavor: enumOf(['sublime', 'photo', 'photo_denoiser'], {
+      sublime: 'Sublime (art and illustration)',
+      photo: 'Photo',
+      photo_denoiser: 'Photo denoiser (noisy photos)',
+    })
       .optional()
-      .describe('sublime: art and illustration; photo: photographs; photo_denoiser: noisy photos'),
+      .describe('What kind of image it is'),
     // The API takes 2–16 as an integer or as the same digits in a string. Required, with no
     // default: seed 000 says so (S0:249, "Recommended: 4"), though the OpenAPI leaves it optional (S1:205-208).
     scale_factor: z
