@@ -103,7 +103,7 @@ interface RunInfo {
 }
 type NodeRunRow = typeof nodeRuns.$inferSelect;
 /** `tasks`: unclaimed tasks an ambiguous node saw when it gave up (its possible orphans, never adopted by another). */
-type ErrorJson = { code: string; message: string; nodeId?: string; field?: string; tasks?: string[] };
+type ErrorJson = { code: string; message: string; nodeId?: string; tasks?: string[] };
 
 const TERMINAL_NODE: readonly NodeRunStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 const TERMINAL_RUN: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -449,7 +449,7 @@ export class Executor {
       }
     } catch (error) {
       if (!isPikflowError(error)) throw error; // infrastructure: let pg-boss retry the job
-      await this.failNode(ctx, { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) });
+      await this.failNode(ctx, { code: error.code, message: error.message });
     }
   }
 
