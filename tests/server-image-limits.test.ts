@@ -1,7 +1,8 @@
 /**
- * Documented image limits (catalog imageLimits) before any request: a run triggered with an image
- * smaller than Kling's 300×300 px is a 400 naming the node and the port, and the simulator sees
- * nothing; an image made too small upstream fails the Kling node in the executor, unsent.
+ * Documented limits before any request: a run triggered with an image smaller than Kling's
+ * 300×300 px (catalog imageLimits) or a prompt over its 2,500 characters is a 400 naming the node
+ * and the port, and the simulator sees nothing; an image made too small upstream fails the Kling
+ * node in the executor, unsent.
  */
 import { randomBytes } from 'node:crypto';
 import type { RunView } from '@pikflow/pipeline';
@@ -88,6 +89,19 @@ describe('documented image limits at trigger time', () => {
     expect(batch.status, batch.text).toBe(400);
     expect(batch.body.error.message).toContain('item 2 (tiny)');
     expect(batch.body.error.message).toContain('at least 300×300 px');
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  test("a prompt linked from a text input is held to Kling's 2,500 characters at the trigger", async () => {
+    const document = photoInto({ id: 'kling', type: 'freepik.kling-v2', params: { duration: '5' } });
+    document.nodes.push({ id: 'motion', type: 'input.text', position: { x: 0, y: 200 }, params: { name: 'motion' } });
+    document.edges.push({ id: 'e3', source: 'motion', sourceHandle: 'text', target: 'kling', targetHandle: 'prompt' });
+    const id = await createPipeline('Long prompt', document);
+    const ok = await upload(base, await makePng(400, 300), 'ok.png');
+    const trigger = await http(`${base}/api/pipelines/${id}/runs`, { method: 'POST', json: { inputs: { photo: ok.body.assetId, motion: 'pan '.repeat(700) } } });
+    expect(trigger.status, trigger.text).toBe(400);
+    expect(trigger.body.error).toMatchObject({ code: 'invalid_input', nodeId: 'kling', field: 'prompt' });
+    expect(trigger.body.error.message).toBe('input "motion" goes to node kling (Kling v2 video): prompt: at most 2500 characters');
     expect(sim.stats().requests).toBe(0);
   });
 

@@ -1,10 +1,13 @@
 /**
- * The catalog's documented image limits (InputPort.imageLimits), applied by the engine: at trigger
- * time to the images a run is started with (a 4xx before anything is stored or sent), and in the
- * executor to every image that reaches a limited port, including those made upstream during the
- * run and URLs the input node downloaded. Either way no request goes to Freepik.
+ * The catalog's documented limits, applied by the engine. Image limits (InputPort.imageLimits):
+ * at trigger time to the images a run is started with (a 4xx before anything is stored or sent),
+ * and in the executor to every image that reaches a limited port, including those made upstream
+ * during the run and URLs the input node downloaded. Text run inputs linked to a param-named port
+ * (Kling's 2,500-character prompt) take that param's schema at trigger time. Either way no
+ * request goes to Freepik.
  */
 import sharp from 'sharp';
+import type { z } from 'zod';
 import { PikflowError, checkImageLimits, getNode, type ImageFacts, type InputPort, type NodeDefinition, type ProblemDetail } from '@pikflow/catalog';
 import { describeNode, readImageReference, type PipelineDocument, type PipelineNode, type RunInputOptions, type RunInputSpec } from '@pikflow/pipeline';
 import type { StoredAsset } from './types.ts';
@@ -78,6 +81,10 @@ export async function runInputLimitProblems(
 ): Promise<(ProblemDetail & { message: string })[]> {
   const problems: (ProblemDetail & { message: string })[] = [];
   for (const spec of specs) {
+    if (spec.type === 'text' || spec.type === 'number') {
+      problems.push(...linkedParamProblems(document, spec, inputs[spec.name]));
+      continue;
+    }
     if (spec.type !== 'image' && spec.type !== 'image[]') continue;
     const targets = limitedPortsFedBy(document, spec.nodeId);
     if (!targets.length) continue;
@@ -98,6 +105,27 @@ export async function runInputLimitProblems(
         const item = values.length > 1 ? ` item ${i + 1}` : '';
         if (message) problems.push({ nodeId: target.node.id, field: target.port.name, code: 'image_limit', message: `input "${spec.name}"${item} goes to ${message}` });
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * A text or number run input linked to a port named like a param (Kling's `prompt`) takes that
+ * param's rules, e.g. its documented 2,500 characters: refused at the trigger, not at the submit.
+ */
+function linkedParamProblems(document: PipelineDocument, spec: RunInputSpec, value: unknown): (ProblemDetail & { message: string })[] {
+  if (value === undefined) return [];
+  const problems: (ProblemDetail & { message: string })[] = [];
+  for (const edge of document.edges) {
+    if (edge.source !== spec.nodeId) continue;
+    const node = document.nodes.find((n) => n.id === edge.target);
+    const def = node && !node.bypass ? getNode(node.type) : undefined;
+    const field = (def?.params.shape as Record<string, z.ZodType> | undefined)?.[edge.targetHandle];
+    const parsed = field?.safeParse(value);
+    if (node && def && parsed && !parsed.success) {
+      const message = `input "${spec.name}" goes to ${describeNode(node)} (${def.title}): ${edge.targetHandle}: ${parsed.error?.issues[0]?.message ?? 'not accepted'}`;
+      problems.push({ nodeId: node.id, field: edge.targetHandle, code: 'param_limit', message });
     }
   }
   return problems;
