@@ -46,6 +46,14 @@ afterAll(async () => {
   await sim?.close();
 });
 
+test('/api/catalog serves each port\'s limits to the editor', async () => {
+  const catalog = await http(`${base}/api/catalog`);
+  const kling = catalog.body.find((n: { id: string }) => n.id === 'freepik.kling-v2-1-master');
+  expect(kling.inputs.find((p: { name: string }) => p.name === 'image').imageLimits).toEqual({ minWidth: 300, minHeight: 300, minAspect: 0.4, maxAspect: 2.5, maxBytes: 10 * 1024 * 1024 });
+  const upscaler = catalog.body.find((n: { id: string }) => n.id === 'freepik.upscaler-creative');
+  expect(upscaler.inputs[0].imageLimits).toEqual({ maxOutputMegapixels: { megapixels: 25.3, scaleParam: 'scale_factor' } });
+});
+
 describe('documented image limits at trigger time', () => {
   let pipelineId: string;
 
