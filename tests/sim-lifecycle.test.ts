@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '@pikflow/freepik-sim';
@@ -200,5 +202,76 @@ describe('stats', () => {
 
     await fetch(`${sim.url}/__sim/reset`, { method: 'POST' });
     expect(sim.stats().totals).toEqual({ submissions: 0, polls: 0, lists: 0, webhookDeliveries: 0 });
+  });
+});
+
+describe("Kling's documented image rules (the simulator's own, from the seeds)", () => {
+  const KLING_V2 = '/v1/ai/image-to-video/kling-v2';
+  const KLING_V21_STD = '/v1/ai/image-to-video/kling-v2-1-std';
+  const base64 = async (image: Promise<Buffer>) => (await image).toString('base64');
+
+  it('ends FAILED for an image under 300×300 px or outside 1:2.5–2.5:1, and completes within them', async () => {
+    for (const [width, height, status] of [
+      [200, 200, 'FAILED'],
+      [900, 300, 'FAILED'],
+      [300, 800, 'FAILED'],
+      [300, 300, 'COMPLETED'],
+      [750, 300, 'COMPLETED'],
+    ] as const) {
+      const created = await call(KLING_V2, { image: await base64(png(width, height)), duration: '5' });
+      expect(created.status).toBe(200);
+      const { data } = await pollToEnd(KLING_V2, created.body.data.task_id);
+      expect(data.status, `${width}×${height}`).toBe(status);
+    }
+  });
+
+  it('ends FAILED for an image over 10 MB', async () => {
+    // Noise does not compress: about 12 MB of PNG.
+    const noisy = sharp({ create: { width: 2000, height: 2000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 80 } } }).png().toBuffer();
+    const image = await noisy;
+    expect(image.length).toBeGreaterThan(10 * 1024 * 1024);
+    const created = await call(KLING_V2, { image: image.toString('base64'), duration: '5' });
+    const { data } = await pollToEnd(KLING_V2, created.body.data.task_id);
+    expect(data.status).toBe('FAILED');
+  });
+
+  it('takes the 2.1 static mask only as JPG or PNG', async () => {
+    const image = await base64(png(400, 300));
+    const webp = await base64(sharp({ create: { width: 400, height: 300, channels: 3, background: '#fff' } }).webp().toBuffer());
+    const refused = await call(KLING_V21_STD, { image, static_mask: webp, duration: '5' });
+    expect((await pollToEnd('/v1/ai/image-to-video/kling-v2-1', refused.body.data.task_id)).data.status).toBe('FAILED');
+    const taken = await call(KLING_V21_STD, { image, static_mask: await base64(png(400, 300, '#fff')), duration: '5' });
+    expect((await pollToEnd('/v1/ai/image-to-video/kling-v2-1', taken.body.data.task_id)).data.status).toBe('COMPLETED');
+  });
+});
+
+describe("Remove background's documented input rules", () => {
+  it('refuses a GIF with a 400 naming image_url and cuts out a PNG', async () => {
+    const files: Record<string, { type: string; data: Buffer }> = {
+      '/photo.gif': { type: 'image/gif', data: await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } }).gif().toBuffer() },
+      '/photo.png': { type: 'image/png', data: await png(64, 64, '#c33') },
+    };
+    const host = createServer((req, res) => {
+      const file = files[req.url ?? ''];
+      res.writeHead(file ? 200 : 404, { 'content-type': file?.type ?? 'text/plain' }).end(file?.data ?? 'not found');
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+    const cut = (url: string) =>
+      fetch(`${sim.url}/v1/ai/beta/remove-background`, {
+        method: 'POST',
+        headers: { 'x-freepik-api-key': KEY, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ image_url: url }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    try {
+      const refused = await cut(`${origin}/photo.gif`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.invalid_params).toEqual([{ name: 'image_url', reason: 'image_url is gif; JPG or PNG only' }]);
+      const taken = await cut(`${origin}/photo.png`);
+      expect(taken.status).toBe(200);
+      expect(taken.body.high_resolution).toMatch(/^http/);
+    } finally {
+      host.close();
+    }
   });
 });

@@ -659,6 +659,35 @@ describe('the editor', { timeout: 180_000 }, () => {
     );
   });
 
+  it("shows Kling's documented image limits where its image is linked and picked, and a too-small photo is refused before any request", async () => {
+    // The Photo to video pipeline of the test above is open. Its inspector lists the limits under the port.
+    await byTestId('node-animate').locator('.pik-node-header').click();
+    await eventually(() => byTestId('inspector').getAttribute('data-node-id')).toBe('animate');
+    await eventually(() => byTestId('port-limits-image').textContent()).toBe('Image: at least 300×300 px · aspect 1:2.5–2.5:1 · ≤ 10 MB');
+    // The motion-brush mask follows the image's rules, in the formats the docs name; the prompt has none.
+    expect(await byTestId('port-limits-static_mask').textContent()).toBe('Image: at least 300×300 px · aspect 1:2.5–2.5:1 · ≤ 10 MB · JPG or PNG');
+    expect(await byTestId('port-limits-prompt').count()).toBe(0);
+    // Hovering the port on the canvas says the same.
+    const port = byTestId('node-animate').locator('.pik-port-label', { hasText: 'Start image' });
+    expect(await port.getAttribute('title')).toContain('at least 300×300 px · aspect 1:2.5–2.5:1 · ≤ 10 MB');
+
+    // Where the photo is picked, the run dialog names the node it goes to and its limits.
+    await byTestId('run').click();
+    await eventually(() => byTestId('run-input-still-limits').textContent()).toBe('Animate: at least 300×300 px · aspect 1:2.5–2.5:1 · ≤ 10 MB');
+    const before = await fetch(`${baseUrl}/api/runs?limit=100`).then((r) => r.json() as Promise<{ runs: unknown[] }>);
+    const tiny = join(workDir, 'tiny.png');
+    writeFileSync(tiny, await makePng(200, 200));
+    await byTestId('run-input-still-file').setInputFiles(tiny);
+    await eventually(() => byTestId('run-input-still-preview').isVisible(), 15_000).toBe(true);
+    await byTestId('run-submit').click();
+    await eventually(() => byTestId('toast-error').last().textContent()).toContain('is 200×200 px; it must be at least 300×300 px');
+    expect(await byTestId('toast-error').last().textContent()).toContain('Animate');
+    const after = await fetch(`${baseUrl}/api/runs?limit=100`).then((r) => r.json() as Promise<{ runs: unknown[] }>);
+    expect(after.runs.length).toBe(before.runs.length);
+    await page.keyboard.press('Escape');
+    await eventually(() => byTestId('run-dialog').count()).toBe(0);
+  });
+
   it('works from the keyboard: landmarks, focus ring, palette keys, canvas search, dialogs that hold and return focus', async () => {
     await page.goto(baseUrl);
     await page.reload();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ImageLimits } from './image-limits.ts';
 import type { PortType } from './ports.ts';
 import type { TaskSnapshot } from './task-response.ts';
 
@@ -33,6 +34,11 @@ export interface InputPort {
   maxItems?: number;
   /** For list ports: the fewest items the endpoint takes. */
   minItems?: number;
+  /**
+   * For image/image[] ports: the documented limits on each image (size, aspect, bytes, format).
+   * Checked when a run is triggered and before the request is sent; shown in the editor.
+   */
+  imageLimits?: ImageLimits;
 }
 
 export interface OutputPort {
@@ -152,6 +158,9 @@ export function defineNode<S extends z.ZodObject>(def: NodeDefinition<S>): NodeD
   for (const port of [...def.inputs.map((p) => `in:${p.name}`), ...def.outputs.map((p) => `out:${p.name}`)]) {
     if (names.has(port)) throw new Error(`${def.id}: duplicate port ${port}`);
     names.add(port);
+  }
+  for (const port of def.inputs) {
+    if (port.imageLimits && port.type !== 'image' && port.type !== 'image[]') throw new Error(`${def.id}: imageLimits on ${port.name}, which is not an image port`);
   }
   if (def.execution.kind === 'http' && def.execution.mode === 'async' && !def.execution.statusPath) {
     throw new Error(`${def.id}: async nodes need a statusPath`);

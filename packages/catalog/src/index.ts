@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './ports.ts';
+export * from './image-limits.ts';
 export * from './task-response.ts';
 export * from './define-node.ts';
 export * from './freepik-task.ts';

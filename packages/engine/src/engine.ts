@@ -33,6 +33,7 @@ import { checkBudgets, checkPlan, estimateRuns, usageView } from './usage.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
 import { correlationTagMatches, verifyWebhook } from './webhook.ts';
 import { applyCacheOptions, cachePlanOf, markerOf, withoutCachePlan } from './node-cache.ts';
+import { imageLimitError, runInputLimitProblems } from './image-limit-checks.ts';
 
 export interface CreateEngineOptions {
   config: EngineConfig;
@@ -208,6 +209,9 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       if (missing.length) {
         throw new PikflowError('invalid_input', `Invalid run input: ${missing.map((p) => p.message).join('; ')}`, { field: missing[0]!.field, nodeId: missing[0]!.nodeId, problems: missing });
       }
+      // The catalog's documented image limits (Kling's 300×300 px and 1:2.5–2.5:1): a 4xx naming the node and port, before anything is paid.
+      const broken = await runInputLimitProblems(validation.document, validation.inputs, inputs, (id) => assets.get(id), { maxImageBytes: config.maxDownloadBytes });
+      if (broken.length) throw imageLimitError(broken);
       // A run over a budget is refused before anything is stored or spent.
       checkPlan(policy, validation.document);
       await checkBudgets(db, config.budgets, validation.document, 1, false);
@@ -308,6 +312,13 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
           if (problems.length < 20) problems.push({ field: `items[${i}]`, message: `item ${i + 1} (${item.label ?? `item-${i + 1}`}): ${error.message}` });
         }
       });
+      // Uploaded images (the usual batch) are held already: their documented limits are checked now too.
+      for (const [i, item] of problems.length ? [] : request.items.entries()) {
+        if (problems.length >= 20) break;
+        const inputs = parseRunInputs(validation, item.inputs, { maxImageBytes: config.maxDownloadBytes });
+        const broken = await runInputLimitProblems(validation.document, validation.inputs, inputs, (id) => assets.get(id), { maxImageBytes: config.maxDownloadBytes });
+        if (broken.length) problems.push({ field: `items[${i}]`, message: `item ${i + 1} (${item.label ?? `item-${i + 1}`}): ${imageLimitError(broken).message}` });
+      }
       if (problems.length) throw new PikflowError('invalid_input', problems.map((p) => p.message).join('; '), { field: problems[0]!.field, problems });
       checkPlan(policy, validation.document);
       await quota.flush();

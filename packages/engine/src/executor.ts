@@ -91,6 +91,7 @@ import type { QuotaLimiter, QuotaWait } from './limiter.ts';
 import { QUEUES, liveJobsSql, type JobQueue, type NodeJobData, type QueueName, type RawClient, type SingletonJob } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import { NodeCache } from './node-cache.ts';
+import { imageLimitMessage, type LimitedPort } from './image-limit-checks.ts';
 import { webhookCorrelationTag } from './webhook.ts';
 import { processAliveSql } from './liveness.ts';
 import type { EngineConfig, StoredAsset } from './types.ts';
@@ -501,6 +502,7 @@ export class Executor {
     // Params and inputs first: nothing is journaled for a node that cannot even build its request.
     const { portValues, recorded } = this.gatherInputs(ctx);
     const params = this.parseParams(node, def, portValues);
+    await this.checkImageLimits(ctx, portValues, params);
     const inputs = await this.transportInputs(ctx, portValues);
     // The URL names this submission (node run and the attempt the journal is about to record): a task
     // whose answer is lost still tells its owner who it is when it calls back (see adoptAnnounced);
@@ -1324,6 +1326,26 @@ export class Executor {
       throw new PikflowError('validation_failed', `${describeNode(node)}: ${field || 'params'}: ${issue.message}`, { nodeId: node.id, field });
     }
     return parsed.data;
+  }
+
+  /**
+   * The documented limits of the node's image ports (catalog imageLimits), on the images that
+   * arrived: made upstream, downloaded from a URL, or uploaded. A broken limit fails the node
+   * before anything is journaled or sent; sending it again would not help, so it is not retried.
+   */
+  private async checkImageLimits(ctx: NodeContext, portValues: Record<string, unknown>, params: unknown): Promise<void> {
+    for (const port of ctx.def.inputs) {
+      if (!port.imageLimits || portValues[port.name] === undefined) continue;
+      const values = [portValues[port.name]].flat();
+      for (const [i, value] of values.entries()) {
+        if (!isAssetRef(value)) continue;
+        // Refs made before sizes were recorded lack them: the store has them.
+        const known = value.width !== undefined && value.size !== undefined ? value : ((await this.deps.assets.get(value.assetId)) ?? value);
+        const target = { node: ctx.node, def: ctx.def, port: port as LimitedPort['port'] };
+        const message = imageLimitMessage(target, { width: known.width, height: known.height, bytes: known.size, mime: known.mime }, params as Record<string, unknown>, port.type === 'image[]' ? i : undefined);
+        if (message) throw new PikflowError('invalid_input', `${message}; nothing was sent to Freepik`, { nodeId: ctx.node.id, field: port.name });
+      }
+    }
   }
 
   /** Image values in the form each port accepts: a public URL, base64, or file bytes. */

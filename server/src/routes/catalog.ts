@@ -2,6 +2,22 @@ import { serializeCatalog, type CatalogNode } from '@pikflow/catalog';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
+/** The documented limits on each image a port takes (checked at trigger time; see InputPort.imageLimits). */
+const imageLimitsSchema = z
+  .object({
+    minWidth: z.number().optional(),
+    minHeight: z.number().optional(),
+    maxWidth: z.number().optional(),
+    maxHeight: z.number().optional(),
+    minAspect: z.number().optional().describe('Narrowest width ÷ height'),
+    maxAspect: z.number().optional().describe('Widest width ÷ height'),
+    maxBytes: z.number().optional(),
+    maxMegapixels: z.number().optional(),
+    maxOutputMegapixels: z.object({ megapixels: z.number(), scaleParam: z.string() }).optional().describe('Largest result: input pixels × scale²'),
+    formats: z.array(z.enum(['image/jpeg', 'image/png', 'image/webp', 'image/gif'])).optional(),
+  })
+  .meta({ id: 'ImageLimits' });
+
 const portSchema = z
   .object({
     name: z.string(),
@@ -12,6 +28,7 @@ const portSchema = z
     accepts: z.enum(['url', 'base64', 'both', 'file']).optional(),
     maxItems: z.number().optional(),
     minItems: z.number().optional(),
+    imageLimits: imageLimitsSchema.optional(),
   })
   .meta({ id: 'Port' });
 

@@ -1,9 +1,9 @@
-import { useEffect, useId, useState } from 'react';
+import { Fragment, useEffect, useId, useState } from 'react';
 import type { CatalogNode } from '@pikflow/catalog';
 import { useShallow } from 'zustand/react/shallow';
 import { useEditorStore } from '../store/editor-store.ts';
 import { schemaFields } from '../lib/json-schema.ts';
-import { PORT_COLORS, categoryColor, categoryLabel } from '../lib/catalog-display.ts';
+import { PORT_COLORS, categoryColor, categoryLabel, portLimitsText } from '../lib/catalog-display.ts';
 import { ParamField } from './ParamField.tsx';
 import { nodeTitle } from '../lib/connection-rules.ts';
 import { onNodeText } from '../lib/problem-text.ts';
@@ -153,13 +153,23 @@ export function Inspector() {
         <div className="pik-inspector-ports">
           {def.inputs.map((p) => {
             const n = links.filter((e) => e.targetHandle === p.name).length;
+            const limits = portLimitsText(p);
             return (
-              <div key={`in-${p.name}`}>
-                <i style={{ background: PORT_COLORS[p.type] }} />
-                in <b>{p.label ?? p.name}</b> <span className="pik-muted">{p.type}{p.maxItems ? ` (≤${p.maxItems})` : ''}</span>
-                {p.required && <span className="pik-required">*</span>}
-                <span className={n ? 'pik-ok' : 'pik-muted'}> {n ? `${n} link${n > 1 ? 's' : ''}` : 'not linked'}</span>
-              </div>
+              <Fragment key={`in-${p.name}`}>
+                <div>
+                  <i style={{ background: PORT_COLORS[p.type] }} />
+                  in <b>{p.label ?? p.name}</b> <span className="pik-muted">{p.type}{p.maxItems ? ` (≤${p.maxItems})` : ''}</span>
+                  {p.required && <span className="pik-required">*</span>}
+                  <span className={n ? 'pik-ok' : 'pik-muted'}> {n ? `${n} link${n > 1 ? 's' : ''}` : 'not linked'}</span>
+                </div>
+                {/* Checked when a run starts and before the request: an image outside them is refused, not sent. */}
+                {limits && (
+                  <div className="pik-port-limits" data-testid={`port-limits-${p.name}`}>
+                    {p.type === 'image[]' ? 'Each image: ' : 'Image: '}
+                    {limits}
+                  </div>
+                )}
+              </Fragment>
             );
           })}
           {def.outputs.map((p) => (

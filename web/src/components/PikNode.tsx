@@ -4,7 +4,7 @@ import type { PortType } from '@pikflow/catalog';
 import type { PikNode as PikNodeType } from '../lib/graph-types.ts';
 import { useEditorStore, type NodeLive } from '../store/editor-store.ts';
 import { useUiStore } from '../store/ui-store.ts';
-import { PORT_COLORS, categoryColor } from '../lib/catalog-display.ts';
+import { PORT_COLORS, categoryColor, portLimitsText } from '../lib/catalog-display.ts';
 import { humanize, summarize, valueLabel, type JsonSchema } from '../lib/json-schema.ts';
 import { onNodeText } from '../lib/problem-text.ts';
 import { downloadName, firstImage, firstMedia, formatDuration } from '../lib/run-values.ts';
@@ -106,7 +106,7 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
           {def.inputs.map((p) => (
             <div className="pik-port pik-port-in" key={p.name}>
               <PortHandle kind="in" nodeId={id} name={p.name} type={p.type} />
-              <span className="pik-port-label" title={`${p.name}: ${p.type}${p.maxItems ? `, up to ${p.maxItems}` : ''}`}>
+              <span className="pik-port-label" title={`${p.name}: ${p.type}${p.maxItems ? `, up to ${p.maxItems}` : ''}${p.imageLimits ? `; ${portLimitsText(p)}` : ''}`}>
                 {p.label ?? p.name}
                 {p.maxItems ? <span className="pik-port-type">≤{p.maxItems}</span> : null}
                 {p.required ? <span className="pik-required">*</span> : null}

@@ -7,6 +7,8 @@ import { startBatch, type BatchFile } from '../lib/batch-actions.ts';
 import { droppedFiles, imageFiles } from '../lib/batch-files.ts';
 import { EstimateSummary } from './EstimateSummary.tsx';
 import { ImagePicker } from './ImagePicker.tsx';
+import { portLimitsText } from '../lib/catalog-display.ts';
+import { nodeTitle } from '../lib/connection-rules.ts';
 import { Modal } from './Modal.tsx';
 import type { CacheMode } from '@pikflow/pipeline';
 
@@ -15,12 +17,15 @@ interface ExposedInput {
   name: string;
   kind: 'image' | 'text';
   fallback?: string;
+  /** What the nodes it feeds document about their images: `Animate: at least 300×300 px · …`. */
+  limits: string[];
 }
 
 /** The inputs the pipeline exposes: one per Image/Text input node, by its REST name. */
 function useExposedInputs(): ExposedInput[] {
   const nodes = useEditorStore((s) => s.nodes);
   const catalogById = useEditorStore((s) => s.catalogById);
+  const edges = useEditorStore((s) => s.edges);
   return useMemo(
     () =>
       nodes
@@ -30,9 +35,17 @@ function useExposedInputs(): ExposedInput[] {
           const kind = def.outputs[0]?.type === 'text' ? 'text' : 'image';
           const name = String(n.data.params.name ?? def.defaults.name ?? n.id);
           const fallback = n.data.params[kind === 'image' ? 'image' : 'text'];
-          return { nodeId: n.id, name, kind, fallback: typeof fallback === 'string' ? fallback : undefined };
+          // The server refuses an image outside these before the run starts; say them where it is picked.
+          const limits = edges.flatMap((e) => {
+            if (e.source !== n.id) return [];
+            const target = nodes.find((t) => t.id === e.target);
+            const port = target && catalogById.get(target.data.type)?.inputs.find((p) => p.name === e.targetHandle);
+            const text = port ? portLimitsText(port) : '';
+            return text ? [`${nodeTitle(target, catalogById)}: ${text}`] : [];
+          });
+          return { nodeId: n.id, name, kind, fallback: typeof fallback === 'string' ? fallback : undefined, limits };
         }),
-    [nodes, catalogById],
+    [nodes, edges, catalogById],
   );
 }
 
@@ -261,6 +274,11 @@ export function RunDialog() {
                   label={i.name}
                   onManyDropped={(data) => void droppedFiles(data).then((files) => takeImages(i.name, files))}
                 />
+                {i.limits.length > 0 && (
+                  <p className="pik-muted" data-testid={`run-input-${i.name}-limits`}>
+                    {i.limits.join('; ')}
+                  </p>
+                )}
                 <ManyImagesChooser input={i} onFiles={(files) => void takeImages(i.name, files)} />
               </>
             ) : (

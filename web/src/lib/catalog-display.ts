@@ -1,5 +1,6 @@
 /** How catalog things look: port colours, category names and accents. */
-import type { Category, PortType } from '@pikflow/catalog';
+import type { Category, InputPort, PortType } from '@pikflow/catalog';
+import { describeImageLimits } from '@pikflow/catalog/image-limits';
 
 export const PORT_COLORS: Record<PortType, string> = {
   image: '#5aa9ff',
@@ -52,4 +53,9 @@ export function categoryLabel(c: string): string {
 
 export function categoryColor(c: string): string {
   return (CATEGORY_COLORS as Record<string, string>)[c] ?? '#8c97a8';
+}
+
+/** A port's documented image limits as one line (`at least 300×300 px · aspect 1:2.5–2.5:1 · ≤ 10 MB`), or ''. */
+export function portLimitsText(port: Pick<InputPort, 'imageLimits'>): string {
+  return port.imageLimits ? describeImageLimits(port.imageLimits).join(' · ') : '';
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstVideo } from '../freepik-task.ts';
-import { advanced, enumOf, klingDuration, prompt } from './shared-fields.ts';
+import { advanced, enumOf, klingDuration, klingJpegPngLimits, prompt } from './shared-fields.ts';
 
 const klingElementsParams = z.object({
   prompt: prompt('What the video should show', 2500),
@@ -30,7 +30,7 @@ export function klingElementsNode({ id, model, path }: KlingElementsVariant) {
     category: 'video',
     description: `Combines up to 4 element images (public URLs) into one video with ${model} (at most 3 tasks at once per key).`,
     inputs: [
-      { name: 'images', type: 'image[]', label: 'Element images', required: true, accepts: 'url', minItems: 1, maxItems: 4 },
+      { name: 'images', type: 'image[]', label: 'Element images', required: true, accepts: 'url', minItems: 1, maxItems: 4, imageLimits: klingJpegPngLimits },
       { name: 'prompt', type: 'text', label: 'Prompt' },
     ],
     outputs: [{ name: 'video', type: 'video', label: 'Video' }],

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { PikflowError } from '../errors.ts';
 import { defineFreepikTaskNode, firstVideo } from '../freepik-task.ts';
-import { advanced, klingCfgScale, klingDuration, prompt } from './shared-fields.ts';
+import { advanced, klingCfgScale, klingDuration, klingImageLimits, klingJpegPngLimits, prompt } from './shared-fields.ts';
 
 /** Kling 2.1 takes a prompt alone, an image alone or both ("required when image is not provided", S4:3621). */
 const NEEDS_IMAGE_OR_PROMPT = 'connect an image or write a prompt (the prompt is required without an image)';
@@ -47,9 +47,9 @@ export function klingV21Node({ id, model, path, statusPath }: KlingV21Variant) {
     category: 'video',
     description: `Animates an image (or a prompt alone) into a 5 or 10 second video with ${model}.`,
     inputs: [
-      { name: 'image', type: 'image', label: 'Start image', accepts: 'both' },
+      { name: 'image', type: 'image', label: 'Start image', accepts: 'both', imageLimits: klingImageLimits },
       { name: 'prompt', type: 'text', label: 'Prompt' },
-      { name: 'static_mask', type: 'image', label: 'Static mask (motion brush)', accepts: 'both' },
+      { name: 'static_mask', type: 'image', label: 'Static mask (motion brush)', accepts: 'both', imageLimits: klingJpegPngLimits },
     ],
     outputs: [{ name: 'video', type: 'video', label: 'Video' }],
     params: klingV21Params,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFreepikTaskNode, firstVideo } from '../freepik-task.ts';
-import { advanced, klingCfgScale, klingDuration, prompt } from './shared-fields.ts';
+import { advanced, klingCfgScale, klingDuration, klingImageLimits, prompt } from './shared-fields.ts';
 
 export const klingV2 = defineFreepikTaskNode({
   id: 'freepik.kling-v2',
@@ -8,7 +8,7 @@ export const klingV2 = defineFreepikTaskNode({
   category: 'video',
   description: 'Animates an image into a 5 or 10 second video with Kling v2 (at most 3 tasks at once per key).',
   inputs: [
-    { name: 'image', type: 'image', label: 'Start image', required: true, accepts: 'both' },
+    { name: 'image', type: 'image', label: 'Start image', required: true, accepts: 'both', imageLimits: klingImageLimits },
     { name: 'prompt', type: 'text', label: 'Prompt' },
   ],
   outputs: [{ name: 'video', type: 'video', label: 'Video' }],

@@ -8,7 +8,18 @@ export const removeBackground = defineNode({
   category: 'image-edit',
   description:
     'Cuts the subject out onto transparency. Takes a public image URL (JPG/PNG ≤ 20 MB); the result URLs live 5 minutes, so they are stored at once.',
-  inputs: [{ name: 'image_url', type: 'image', label: 'Image', required: true, accepts: 'url' }],
+  inputs: [
+    {
+      name: 'image_url',
+      type: 'image',
+      label: 'Image',
+      required: true,
+      accepts: 'url',
+      // Not in the seeds: docs.freepik.com/api-reference/remove-background gives "≤ 20 MB, JPG/PNG"
+      // (shared/reference/freepik-api-behaviour.md §Remove Background, freepik-endpoints.md row 18).
+      imageLimits: { maxBytes: 20 * 1024 * 1024, formats: ['image/jpeg', 'image/png'] },
+    },
+  ],
   outputs: [
     { name: 'image', type: 'image', label: 'Cut-out (high resolution)' },
     { name: 'preview', type: 'image', label: 'Preview (≤ 0.25 MP)' },

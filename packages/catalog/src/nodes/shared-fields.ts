@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { HttpRequest } from '../define-node.ts';
+import type { ImageLimits } from '../image-limits.ts';
 import type { TaskSnapshot } from '../task-response.ts';
 
 /**
@@ -95,6 +96,20 @@ export const optionalPercent = (what?: string) => {
 
 export const prompt = (what: string, max?: number) =>
   (max ? z.string().max(max, `at most ${max} characters`) : z.string()).optional().describe(what).meta({ ui: 'textarea' });
+
+/**
+ * Kling's documented image rules, the same on every Kling endpoint: "The image file size cannot
+ * exceed 10MB, and the resolution should not be less than 300x300px. Aspect ratio should be
+ * between 1:2.5 ~ 2.5:1" (S4:3616, 3979, 4342, 4696; Elements: S4:5030, 5361).
+ */
+export const klingImageLimits: ImageLimits = { minWidth: 300, minHeight: 300, minAspect: 1 / 2.5, maxAspect: 2.5, maxBytes: 10 * 1024 * 1024 };
+
+/**
+ * Kling's rules with the formats named where the docs name them: Elements' images ("Supported
+ * formats: jpg, jpeg, png", S4:5033, 5364) and the 2.1 static mask ("follow the same format
+ * requirements as the image field … .jpg / .jpeg / .png", S4:3638-3640, 4001-4003, 4364-4366).
+ */
+export const klingJpegPngLimits: ImageLimits = { ...klingImageLimits, formats: ['image/jpeg', 'image/png'] };
 
 /** The raw response body as a record (sync endpoints answer without a task envelope). */
 export function body(task: TaskSnapshot): Record<string, unknown> {

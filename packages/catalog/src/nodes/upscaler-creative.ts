@@ -10,7 +10,15 @@ export const upscalerCreative = defineFreepikTaskNode({
   category: 'upscale',
   description: 'Upscales 2–16× and reinvents detail, guided by a prompt (premium accounts; result at most 25.3 MP).',
   inputs: [
-    { name: 'image', type: 'image', label: 'Image', required: true, accepts: 'base64' },
+    {
+      name: 'image',
+      type: 'image',
+      label: 'Image',
+      required: true,
+      accepts: 'base64',
+      // "The resulted image can't exceed maximum allowed size of 25.3 million pixels" (S2:43-44, S4:2027).
+      imageLimits: { maxOutputMegapixels: { megapixels: 25.3, scaleParam: 'scale_factor' } },
+    },
     { name: 'prompt', type: 'text', label: 'Prompt' },
   ],
   outputs: [{ name: 'image', type: 'image', label: 'Upscaled image' }],

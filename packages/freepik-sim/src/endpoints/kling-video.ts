@@ -18,12 +18,21 @@ export function klingVideo(duration: unknown): OutputFile {
   return { data: VIDEOS[duration === '10' ? '10' : '5'], mime: 'video/mp4', ext: 'mp4' };
 }
 
-/** Kling's image rules: at least 300×300 px, aspect ratio between 1:2.5 and 2.5:1 (S4:3616). */
-export function checkKlingImage(image: DecodedImage | undefined): void {
+/** "The image file size cannot exceed 10MB" (S4:3616, 3979, 4342, 4696; Elements "under 10MB", S4:5030, 5361). */
+const KLING_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Kling's image rules: at least 300×300 px, aspect ratio between 1:2.5 and 2.5:1, at most 10 MB
+ * (S4:3616); `jpegOrPng` where the docs name the formats (Elements' images S4:5033, the static
+ * mask S4:3640). Freepik documents no error for these: the task ends FAILED, as its FAILED has no reason.
+ */
+export function checkKlingImage(image: DecodedImage | undefined, jpegOrPng = false): void {
   if (!image) return;
   const ratio = image.width / image.height;
   if (image.width < 300 || image.height < 300) throw new TaskFailure(`${image.field} is smaller than 300×300`);
   if (ratio < 1 / 2.5 || ratio > 2.5) throw new TaskFailure(`${image.field} aspect ratio is outside 1:2.5–2.5:1`);
+  if (image.data.length > KLING_MAX_BYTES) throw new TaskFailure(`${image.field} is larger than 10 MB`);
+  if (jpegOrPng && image.format !== 'jpeg' && image.format !== 'png') throw new TaskFailure(`${image.field} is ${image.format}, not jpg or png`);
 }
 
 
@@ -58,6 +67,7 @@ export function klingV21Endpoint({ id, path, statusPaths }: KlingVariant) {
     ],
     async produce({ body, images }) {
       checkKlingImage(images.image[0]);
+      checkKlingImage(images.static_mask[0], true);
       return { files: [klingVideo(body.duration)] };
     },
   });
@@ -74,7 +84,7 @@ export function klingElementsEndpoint({ id, path, statusPaths }: KlingVariant) {
     imageFields: [{ name: 'images', list: true, accepts: 'url' }],
     maxConcurrentTasks: 3,
     async produce({ body, images }) {
-      for (const image of images.images) checkKlingImage(image);
+      for (const image of images.images) checkKlingImage(image, true);
       return { files: [klingVideo(body.duration)] };
     },
   });

@@ -1,11 +1,14 @@
 import sharp from 'sharp';
 import { z } from 'zod';
+import { invalidParams } from '../core/errors.ts';
 import { defineTaskEndpoint } from './types.ts';
 import { removeBackgroundBody } from './seed-rules.ts';
 
 const FIVE_MINUTES = 5 * 60 * 1000;
 /** Preview images hold at most 0.25 MP (docs.freepik.com/api-reference/remove-background). */
 const PREVIEW_PIXELS = 250_000;
+/** Inputs: "≤ 20 MB, JPG/PNG" (docs.freepik.com/api-reference/remove-background; not in the seeds). */
+const MAX_INPUT_BYTES = 20 * 1024 * 1024;
 
 /** Alpha from each pixel's distance to the mean corner colour: the background goes transparent. */
 async function cutOut(source: Buffer): Promise<Buffer> {
@@ -42,6 +45,9 @@ export const removeBackground = defineTaskEndpoint({
   latencyMs: 1_500,
   async produce({ images }) {
     const source = images.image_url[0];
+    // The documented input rules; the docs give no error body, so the usual 400 shape is assumed.
+    if (source.data.length > MAX_INPUT_BYTES) throw invalidParams([{ name: 'image_url', reason: 'image_url is larger than 20 MB' }]);
+    if (source.format !== 'jpeg' && source.format !== 'png') throw invalidParams([{ name: 'image_url', reason: `image_url is ${source.format}; JPG or PNG only` }]);
     const full = await cutOut(source.data);
     const scale = Math.min(1, Math.sqrt(PREVIEW_PIXELS / (source.width * source.height)));
     const preview = await sharp(full)
