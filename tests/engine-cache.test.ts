@@ -18,6 +18,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { DB_KINDS } from './support/test-db.ts';
 import { quietLogger, seedPipeline, smallPng, startHarness, type Harness } from './support/engine-harness.ts';
 import { startMiniServer, type MiniServer } from './support/mini-server.ts';
+import { pipeline } from './support/pipeline-document.ts';
 import { startUploadProxy, type UploadProxy } from './support/upload-proxy.ts';
 
 const GEMINI = 'freepik.gemini-2-5-flash';
@@ -204,20 +205,15 @@ const SEARCH = 'freepik.stock-resources-search';
 const TRAIN = 'freepik.lora-train-style';
 
 /** Stock search (TTL 1 h in the catalog) → Train LoRA style (`cache: false`) → its task id. */
-function searchAndTrain(): PipelineDocument {
-  return {
-    version: 1,
-    nodes: [
-      { id: 'search', type: SEARCH, params: { term: 'portrait', limit: 8 }, position: { x: 0, y: 0 } },
-      { id: 'train', type: TRAIN, params: { name: 'cache-policy', quality: 'medium' }, position: { x: 240, y: 0 } },
-      { id: 'task', type: 'output', params: { name: 'training' }, position: { x: 480, y: 0 } },
+const searchAndTrain = (): PipelineDocument =>
+  pipeline(
+    [
+      ['search', SEARCH, { term: 'portrait', limit: 8 }],
+      ['train', TRAIN, { name: 'cache-policy', quality: 'medium' }],
+      ['task', 'output', { name: 'training' }],
     ],
-    edges: [
-      { id: 'e0', source: 'search', sourceHandle: 'images', target: 'train', targetHandle: 'images' },
-      { id: 'e1', source: 'train', sourceHandle: 'task_id', target: 'task', targetHandle: 'value' },
-    ],
-  };
-}
+    ['search.images -> train.images', 'train.task_id -> task.value'],
+  );
 
 describe.each(DB_KINDS)('catalog cache policy on %s', (kind) => {
   let h: Harness;
