@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
-import { checkImageUrl, isPrivateAddress } from '@pikflow/pipeline';
+import { checkImageUrl, isPrivateAddress } from '@pikflow/pipeline/url-safety';
 import sharp from 'sharp';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { DecodedImage, ImageAccepts, ImageField } from '../endpoints/types.ts';
