@@ -15,6 +15,7 @@ import { createDb, type DbHandle } from '@pikflow/db';
 import type { Engine, EngineConfig } from '@pikflow/engine';
 import type { AssetRef, PipelineDocument, RunView } from '@pikflow/pipeline';
 import { type RunningSimulator, startSimulator } from '@pikflow/freepik-sim';
+import { pipeline } from './support/pipeline-document.ts';
 import { freshDatabase, tempDir, type FreshDatabase } from './support/test-db.ts';
 
 const WEBHOOK_SECRET = 'catalog-pipelines-secret';
@@ -25,20 +26,6 @@ let harness: Server;
 let database: FreshDatabase;
 let handle: DbHandle;
 let engine: Engine;
-
-/** `a.out -> b.in` edges and `[id, type, params]` nodes make a pipeline document. */
-function pipeline(nodes: [string, string, Record<string, unknown>?][], edges: string[]): PipelineDocument {
-  return {
-    version: 1,
-    nodes: nodes.map(([id, type, params = {}], i) => ({ id, type, params, position: { x: i * 240, y: 0 } })),
-    edges: edges.map((e, i) => {
-      const [from, to] = e.split('->').map((s) => s.trim()) as [string, string];
-      const [source, sourceHandle] = [from.slice(0, from.indexOf('.')), from.slice(from.indexOf('.') + 1)];
-      const [target, targetHandle] = [to.slice(0, to.indexOf('.')), to.slice(to.indexOf('.') + 1)];
-      return { id: `e${i}`, source, sourceHandle, target, targetHandle };
-    }),
-  };
-}
 
 async function run(document: PipelineDocument, inputs: Record<string, unknown> = {}): Promise<RunView> {
   const { runId } = await engine.startRun({ document, inputs });

@@ -3,7 +3,9 @@
  * pays for nothing, a changed param re-runs only that node and what depends on it, a re-roll
  * re-runs the node and its descendants, a retry after a failed upload runs only the upload, two
  * identical runs at once (two workers) submit each task once, and missing assets, expired entries
- * and a new definition version are misses.
+ * and a new definition version are misses. The catalog's policy end to end: a `cache: false` node
+ * (LoRA training) always runs, a TTL node (stock search) is served within its TTL and not after,
+ * and a definition version bump is a miss.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +13,12 @@ import { createDb, nodeCache } from '@pikflow/db';
 import { getNode } from '@pikflow/catalog';
 import { createEngine, NodeCache, type PikflowEngine } from '@pikflow/engine';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
-import type { AssetRef, NodeRunView, RunEvent, RunView } from '@pikflow/pipeline';
-import { sql } from 'drizzle-orm';
+import type { AssetRef, NodeRunView, PipelineDocument, RunEvent, RunView } from '@pikflow/pipeline';
+import { and, eq, sql } from 'drizzle-orm';
 import { DB_KINDS } from './support/test-db.ts';
 import { quietLogger, seedPipeline, smallPng, startHarness, type Harness } from './support/engine-harness.ts';
+import { startMiniServer, type MiniServer } from './support/mini-server.ts';
+import { pipeline } from './support/pipeline-document.ts';
 import { startUploadProxy, type UploadProxy } from './support/upload-proxy.ts';
 
 const GEMINI = 'freepik.gemini-2-5-flash';
@@ -194,6 +198,105 @@ describe.each(DB_KINDS)('result cache on %s', (kind) => {
     expect([r.gemini, r.upscale, r.uploads]).toEqual([0, 1, 1]);
     expect(node(r.view, 'restore').status).toBe('cached');
     await expect(h.engine.startRun({ document: seedPipeline(4), inputs: { photo }, cache: { refresh: ['nope'] } })).rejects.toMatchObject({ code: 'invalid_input', field: 'refresh' });
+  });
+});
+
+const SEARCH = 'freepik.stock-resources-search';
+const TRAIN = 'freepik.lora-train-style';
+
+/** Stock search (TTL 1 h in the catalog) → Train LoRA style (`cache: false`) → its task id. */
+const searchAndTrain = (): PipelineDocument =>
+  pipeline(
+    [
+      ['search', SEARCH, { term: 'portrait', limit: 8 }],
+      ['train', TRAIN, { name: 'cache-policy', quality: 'medium' }],
+      ['task', 'output', { name: 'training' }],
+    ],
+    ['search.images -> train.images', 'train.task_id -> task.value'],
+  );
+
+describe.each(DB_KINDS)('catalog cache policy on %s', (kind) => {
+  let h: Harness;
+  let assets: MiniServer;
+  beforeAll(async () => {
+    // Training takes image URLs: the engine hands the search's re-hosted previews over at PUBLIC_URL.
+    assets = await startMiniServer(() => h.engine);
+    h = await startHarness({ kind, existingSim: sim, config: { publicUrl: assets.url } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await assets?.close();
+  });
+
+  async function run() {
+    sim.resetStats();
+    const { runId } = await h.engine.startRun({ document: searchAndTrain(), inputs: {} });
+    const view = await h.engine.waitForRun(runId, 60_000);
+    expect(view.status, JSON.stringify(view.error)).toBe('succeeded');
+    return { view, trainings: sim.stats().submissions[TRAIN] ?? 0 };
+  }
+
+  /** The ready entries of a node type: definition version, TTL in seconds (stored to expiry), expired yet. */
+  const entries = async (nodeType: string) => {
+    const rows = await h.handle.db
+      .select({ version: nodeCache.definitionVersion, storedAt: nodeCache.storedAt, expiresAt: nodeCache.expiresAt, now: sql<string>`now()` })
+      .from(nodeCache)
+      .where(and(eq(nodeCache.nodeType, nodeType), eq(nodeCache.state, 'ready')))
+      .orderBy(nodeCache.storedAt);
+    return rows.map((r) => ({
+      definition_version: r.version,
+      ttl: r.expiresAt && r.storedAt ? Math.round((+new Date(r.expiresAt) - +new Date(r.storedAt)) / 1000) : null,
+      expired: r.expiresAt ? +new Date(r.expiresAt) <= +new Date(r.now) : false,
+    }));
+  };
+
+  it('a cache:false node (LoRA training) runs again on an identical run; the TTL node before it is served', async () => {
+    const a = await run();
+    expect(node(a.view, 'search').status).toBe('succeeded');
+    expect(node(a.view, 'train').status).toBe('succeeded');
+    expect(a.trainings).toBe(1);
+
+    const b = await run();
+    expect(node(b.view, 'search')).toMatchObject({ status: 'cached', cachedFrom: { runId: a.view.id } });
+    expect(node(b.view, 'train').status).toBe('succeeded');
+    expect(b.trainings).toBe(1);
+    // A new training, not the first one's answer.
+    expect(b.view.outputs!.training).not.toBe(a.view.outputs!.training);
+    expect(await entries(TRAIN)).toEqual([]);
+    // The search's entry lives for the catalog's TTL.
+    expect(await entries(SEARCH)).toEqual([{ definition_version: 1, ttl: 3600, expired: false }]);
+  });
+
+  it('a TTL node is a miss once its entry is older than the TTL', async () => {
+    // An hour and a second later, as far as the entry knows.
+    await h.handle.db
+      .update(nodeCache)
+      .set({ storedAt: sql`stored_at - interval '3601 seconds'`, expiresAt: sql`expires_at - interval '3601 seconds'` })
+      .where(eq(nodeCache.nodeType, SEARCH));
+    const c = await run();
+    expect(node(c.view, 'search').status).toBe('succeeded');
+    expect(node(c.view, 'search').cachedFrom ?? null).toBeNull();
+    expect(await entries(SEARCH)).toEqual([{ definition_version: 1, ttl: 3600, expired: false }]);
+    const d = await run();
+    expect(node(d.view, 'search')).toMatchObject({ status: 'cached', cachedFrom: { runId: c.view.id } });
+  });
+
+  it("a definition version bump is a miss; the old version's entry is not served to it", async () => {
+    const def = getNode(SEARCH) as { version?: number };
+    const before = def.version;
+    def.version = (before ?? 1) + 1;
+    let bumped: Awaited<ReturnType<typeof run>>;
+    try {
+      bumped = await run();
+    } finally {
+      def.version = before;
+    }
+    expect(node(bumped.view, 'search').status).toBe('succeeded');
+    expect((await entries(SEARCH)).map((e) => e.definition_version).sort()).toEqual([1, 2]);
+    // Back on version 1, its own entry serves again.
+    const back = await run();
+    expect(node(back.view, 'search').status).toBe('cached');
+    expect(node(back.view, 'search').cachedFrom!.runId).not.toBe(bumped.view.id);
   });
 });
 

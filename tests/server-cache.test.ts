@@ -1,46 +1,55 @@
 /**
  * The result cache over the REST API: the trigger's `cache`, `refresh` and `reroll` options,
  * `cached` nodes with their source run in run views and SSE events, run usage counts, and
- * POST /api/runs/:id/retry.
+ * POST /api/runs/:id/retry. On PGlite and PostgreSQL: the cache lives in the database.
  */
 import { randomUUID } from 'node:crypto';
 import type { NodeRunView, RunView } from '@pikflow/pipeline';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { http, makePng, readEvents, startTestServer, upload, waitForRun, type TestServer } from './server-support.ts';
-
-let sim: RunningSimulator;
-let server: TestServer;
-let base: string;
-let pipelineId: string;
-let photo: string;
-let first: RunView;
+import { DB_KINDS, freshDatabase, type FreshDatabase } from './support/test-db.ts';
 
 /** Nodes that do work (not pipeline inputs or outputs): what the cache is about. */
 const working = (run: RunView): NodeRunView[] => run.nodes.filter((n) => n.nodeType !== 'input.image' && n.nodeType !== 'output');
 const byId = (run: RunView, id: string) => run.nodes.find((n) => n.nodeId === id)!;
 
-async function trigger(body: Record<string, unknown>): Promise<RunView> {
-  const response = await http<RunView>(`${base}/api/pipelines/${pipelineId}/runs?wait=true&timeout=90`, { method: 'POST', json: { inputs: { photo }, ...body } });
-  expect(response.status, response.text).toBe(200);
-  return response.body;
-}
+describe.each(DB_KINDS)('result cache over REST on %s', (kind) => {
+  let sim: RunningSimulator;
+  let server: TestServer;
+  let base: string;
+  let pipelineId: string;
+  let photo: string;
+  let first: RunView;
+  let database: FreshDatabase | undefined;
 
-beforeAll(async () => {
-  sim = await startSimulator({ latencyMs: 200 });
-  server = await startTestServer({ simulator: sim });
-  base = server.url;
-  const created = await http(`${base}/api/templates/photo-restoration/pipelines`, { method: 'POST', json: { name: 'Cached restoration' } });
-  pipelineId = created.body.id;
-  photo = (await upload(base, await makePng(60, 40), 'old.png')).body.assetId;
-});
+  const dbEnv = async (): Promise<Record<string, string>> => {
+    if (kind === 'pglite') return {};
+    database = await freshDatabase('postgres');
+    return { DATABASE_URL: database.databaseUrl! };
+  };
 
-afterAll(async () => {
-  await server?.stop();
-  await sim?.close();
-});
+  async function trigger(body: Record<string, unknown>): Promise<RunView> {
+    const response = await http<RunView>(`${base}/api/pipelines/${pipelineId}/runs?wait=true&timeout=90`, { method: 'POST', json: { inputs: { photo }, ...body } });
+    expect(response.status, response.text).toBe(200);
+    return response.body;
+  }
 
-describe('result cache over REST', () => {
+  beforeAll(async () => {
+    sim = await startSimulator({ latencyMs: 200 });
+    server = await startTestServer({ simulator: sim, env: await dbEnv() });
+    base = server.url;
+    const created = await http(`${base}/api/templates/photo-restoration/pipelines`, { method: 'POST', json: { name: 'Cached restoration' } });
+    pipelineId = created.body.id;
+    photo = (await upload(base, await makePng(60, 40), 'old.png')).body.assetId;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await sim?.close();
+    await database?.drop();
+  });
+
   test('the second identical trigger is served from the cache: cached nodes, their source run, no Freepik request', async () => {
     first = await trigger({});
     expect(first.status).toBe('succeeded');

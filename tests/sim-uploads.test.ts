@@ -72,6 +72,19 @@ describe('file-upload service (seed 003)', () => {
     expect(((await json.json()) as any).message).toMatch(/multipart/);
   });
 
+  it('refuses an image above the pixel cap with a message saying so (sharp limitInputPixels)', async () => {
+    sim.configure({ maxInputPixels: 1_000 });
+    try {
+      const response = await upload({ id: randomUUID(), image: { data: await jpeg('#abcdef'), name: 'big.jpg', type: 'image/jpeg' } });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as any).message).toBe('field image is too large: at most 1000 pixels are accepted');
+    } finally {
+      sim.configure({ maxInputPixels: 100_000_000 });
+    }
+    const fine = await upload({ id: randomUUID(), image: { data: await jpeg('#abcdef'), name: 'ok.jpg', type: 'image/jpeg' } });
+    expect(fine.status).toBe(200);
+  });
+
   it('answers 404 for an unknown upload', async () => {
     expect((await fetch(`${sim.url}/api/v1/file/uploads/${randomUUID()}/x.png`)).status).toBe(404);
   });

@@ -1,7 +1,8 @@
 /**
  * The result cache in the editor (Debian Chromium via playwright-core, a started server with
  * the simulator): change one parameter, run, and the untouched node is marked cached with no
- * request; a failed run's Retry reuses what it completed; "Run from here" re-runs one node.
+ * request; a failed run's Retry reuses what it completed; "Run from here" re-runs one node;
+ * choosing "off" in the Run dialog runs every node again.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,12 +32,16 @@ async function select(nodeId: string) {
   await eventually(() => byTestId('inspector').getAttribute('data-node-id')).toBe(nodeId);
 }
 
-/** Runs from the Run dialog on the photo; resolves with the new run's id once it has ended. */
-async function runFromDialog(previous: string | null): Promise<string> {
+/** Runs from the Run dialog on the photo (with its cache choice); resolves with the new run's id once it has ended. */
+async function runFromDialog(previous: string | null, cache?: 'use' | 'refresh' | 'off'): Promise<string> {
   await byTestId('run').click();
   await eventually(() => byTestId('run-dialog').isVisible()).toBe(true);
   await byTestId('run-input-photo-file').setInputFiles(photo);
   await eventually(() => byTestId('run-input-photo-preview').isVisible(), 15_000).toBe(true);
+  if (cache) {
+    await byTestId('run-cache').selectOption(cache);
+    await eventually(() => byTestId('run-cache').inputValue()).toBe(cache);
+  }
   await byTestId('run-submit').click();
   return endedRun(previous);
 }
@@ -162,5 +167,16 @@ describe('the result cache in the editor', { timeout: 240_000 }, () => {
     await eventually(() => status('restore')).toBe('cached');
     expect(await restoredImage(last)).toBe(variation);
     expect(gemini()).toBe(before + 1);
+  });
+
+  it('choosing cache "off" in the Run dialog runs every node again: succeeded, not cached', async () => {
+    const gemini = () => server.app.pikflow.simulator!.stats().submissions['freepik.gemini-2-5-flash'] ?? 0;
+    const before = gemini();
+    last = await runFromDialog(last, 'off');
+    expect(await byTestId('current-run').getAttribute('data-status')).toBe('succeeded');
+    for (const id of ['restore', 'store_restored', 'upscale', 'store_upscaled']) await eventually(() => status(id)).toBe('succeeded');
+    expect(gemini()).toBe(before + 1);
+    const run = (await http(`${server.url}/api/runs/${last}`)).body;
+    expect(run.usage.cachedNodes).toBe(0);
   });
 });

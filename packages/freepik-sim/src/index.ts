@@ -1,6 +1,6 @@
 export { buildSimulator, startSimulator } from './server.ts';
 export type { RunningSimulator, SimController, SimulatorApp, SimulatorOptions, StartOptions } from './server.ts';
-export type { FaultConfig, RateLimitWindow, SimConfig, SimConfigInput } from './core/config.ts';
+export type { FaultConfig, HostResolver, RateLimitWindow, SimConfig, SimConfigInput } from './core/config.ts';
 export { FREEPIK_RATE_LIMITS, NO_FAULTS } from './core/config.ts';
 export { TaskFailure } from './core/errors.ts';
 export type { SimCounters, SimStats } from './core/stats.ts';

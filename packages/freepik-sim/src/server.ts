@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import { hostNameOf, makeHostCheck } from '@pikflow/pipeline';
+import { hostNameOf, makeHostCheck } from '@pikflow/pipeline/url-safety';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerAdminRoutes } from './core/admin-routes.ts';
 import type { SimConfig, SimConfigInput } from './core/config.ts';

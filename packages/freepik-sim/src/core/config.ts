@@ -22,6 +22,9 @@ export interface FaultConfig {
   retryAfterSeconds: number;
 }
 
+/** Every address a host name resolves to (the shape of `dns.lookup(name, { all: true })`). */
+export type HostResolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
 /** At most `limit` requests per key within any `windowMs`. */
 export interface RateLimitWindow {
   limit: number;
@@ -69,6 +72,11 @@ export interface SimConfig {
    * standalone default). Inside Pikflow none: a DNS-rebinding page must not reach /__sim.
    */
   allowedHosts: string[] | 'any';
+  /**
+   * How image-URL host names resolve; unset = the system resolver. Code-only (not settable
+   * over HTTP): tests inject a resolver that changes its answer, as a rebinding name does.
+   */
+  resolveHost?: HostResolver;
   /** Webhook delivery: retries after the first attempt, first backoff (doubles), per-attempt timeout. */
   webhookRetries: number;
   webhookRetryBaseMs: number;
@@ -153,6 +161,6 @@ export function mergeConfig(base: SimConfig, patch: SimConfigInput): SimConfig {
 
 /** The config as shown over HTTP: never the webhook secret or the keys themselves. */
 export function publicConfig(config: SimConfig) {
-  const { webhookSecret: _secret, apiKeys, ...rest } = config;
+  const { webhookSecret: _secret, apiKeys, resolveHost: _resolver, ...rest } = config;
   return { ...rest, apiKeyCount: apiKeys.length, webhookSecretSet: true };
 }

@@ -109,7 +109,15 @@ export class SimCore implements SimServices {
       latencyMs: this.latencyOf(endpoint),
       ttlMs: endpoint.resultTtlMs ?? this.config.resultTtlMs,
       produce: (taskId) =>
-        endpoint.produce({ body, images: {}, endpointId: endpoint.id, taskId, rng: () => this.rng(), maxOutputPixels: this.config.maxOutputPixels }),
+        endpoint.produce({
+          body,
+          images: {},
+          endpointId: endpoint.id,
+          taskId,
+          rng: () => this.rng(),
+          maxOutputPixels: this.config.maxOutputPixels,
+          maxInputPixels: this.config.maxInputPixels,
+        }),
     });
     return this.tasks.view(task);
   }

@@ -48,7 +48,15 @@ export function registerTaskEndpoints(app: FastifyInstance, core: SimCore, endpo
 
   for (const endpoint of endpoints) {
     const produce = (body: Record<string, unknown>, images: Record<string, DecodedImage[]>, taskId: string) =>
-      endpoint.produce({ body, images, endpointId: endpoint.id, taskId, rng: () => core.rng(), maxOutputPixels: core.config.maxOutputPixels });
+      endpoint.produce({
+        body,
+        images,
+        endpointId: endpoint.id,
+        taskId,
+        rng: () => core.rng(),
+        maxOutputPixels: core.config.maxOutputPixels,
+        maxInputPixels: core.config.maxInputPixels,
+      });
 
     app.post(endpoint.path, async (request, reply) => {
       const apiKey = core.apiKeyOf(request);

@@ -47,8 +47,11 @@ export function registerUploadService(app: FastifyInstance, core: SimCore): void
     if (!file || file.data.length === 0) throw badRequest('missing field image: attach the image file');
     let format: string | undefined;
     try {
-      format = (await sharp(file.data, { limitInputPixels: false }).metadata()).format;
-    } catch {
+      format = (await sharp(file.data, { limitInputPixels: core.config.maxInputPixels }).metadata()).format;
+    } catch (e) {
+      if (/pixel limit/.test((e as Error).message)) {
+        throw badRequest(`field image is too large: at most ${core.config.maxInputPixels} pixels are accepted`);
+      }
       format = undefined;
     }
     const known = format ? MIME[format] : undefined;

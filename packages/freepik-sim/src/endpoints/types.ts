@@ -62,6 +62,11 @@ export interface ProduceContext<B> {
   rng: () => number;
   /** Outputs larger than this (width × height) must end FAILED: throw TaskFailure. */
   maxOutputPixels: number;
+  /**
+   * Inputs were checked against this many pixels from their headers; pass it to sharp as
+   * `limitInputPixels` when decoding them, so a header that lies cannot decode a bomb.
+   */
+  maxInputPixels: number;
 }
 
 export interface ProduceResult {

@@ -16,7 +16,7 @@ export const upscalerCreative = defineTaskEndpoint({
   body: creativeUpscalerBody,
   imageFields: [{ name: 'image', accepts: 'base64' }],
   latencyMs: 10_000,
-  async produce({ body, images, maxOutputPixels }) {
+  async produce({ body, images, maxOutputPixels, maxInputPixels }) {
     const source = images.image[0];
     const scale = Number.parseInt(String(body.scale_factor), 10);
     const width = source.width * scale;
@@ -26,7 +26,7 @@ export const upscalerCreative = defineTaskEndpoint({
     }
     const creativity = Number(body.creativity) / 10;
     const hdr = Number(body.hdr) / 10;
-    const pipeline = sharp(source.data, { limitInputPixels: false })
+    const pipeline = sharp(source.data, { limitInputPixels: maxInputPixels })
       .rotate()
       .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
       .modulate({ saturation: 1 + 0.3 * creativity })

@@ -16,12 +16,12 @@ export const upscalerPrecisionV1 = defineTaskEndpoint({
   body: precisionV1Body,
   imageFields: [{ name: 'image', accepts: 'base64' }],
   latencyMs: 8_000,
-  async produce({ body, images, maxOutputPixels }) {
+  async produce({ body, images, maxOutputPixels, maxInputPixels }) {
     const source = images.image[0];
     const width = source.width * SCALE;
     const height = source.height * SCALE;
     if (width * height > maxOutputPixels) throw new TaskFailure(`output ${width}×${height} exceeds ${maxOutputPixels} pixels`);
-    let pipeline = sharp(source.data, { limitInputPixels: false }).rotate().resize(width, height, { kernel: 'lanczos3', fit: 'fill' });
+    let pipeline = sharp(source.data, { limitInputPixels: maxInputPixels }).rotate().resize(width, height, { kernel: 'lanczos3', fit: 'fill' });
     const sharpen = Number(body.sharpen);
     if (sharpen > 0) pipeline = pipeline.sharpen({ sigma: 0.5 + sharpen / 40 });
     return { files: [await encodeLike(pipeline, source.format)] };

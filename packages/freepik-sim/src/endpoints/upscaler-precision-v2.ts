@@ -12,7 +12,7 @@ export const upscalerPrecisionV2 = defineTaskEndpoint({
   body: precisionV2Body,
   imageFields: [{ name: 'image', accepts: 'both' }],
   latencyMs: 8_000,
-  async produce({ body, images, maxOutputPixels }) {
+  async produce({ body, images, maxOutputPixels, maxInputPixels }) {
     const source = images.image[0];
     const scale = Number(body.scale_factor);
     const width = source.width * scale;
@@ -21,7 +21,7 @@ export const upscalerPrecisionV2 = defineTaskEndpoint({
       throw new TaskFailure(`output ${width}×${height} exceeds ${maxOutputPixels} pixels`);
     }
     const sharpen = typeof body.sharpen === 'number' ? body.sharpen : 7;
-    let pipeline = sharp(source.data, { limitInputPixels: false })
+    let pipeline = sharp(source.data, { limitInputPixels: maxInputPixels })
       .rotate()
       .resize(width, height, { kernel: 'lanczos3', fit: 'fill' });
     // sharpen 0 means "leave edges alone"; otherwise a stronger unsharp mask the higher it is.
