@@ -141,6 +141,8 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         await jobs.work(QUEUES.execute, workerOptions, (data) => executor.executeNode(data));
         await jobs.work(QUEUES.check, workerOptions, (data) => executor.checkNode(data));
         await executor.recover();
+        // A restarted process often finds its predecessor already dead: take its work over now, not a tick later.
+        if (handle.kind === 'postgres') await executor.reapDeadProcesses().catch((error: Error) => log.warn({ err: error.message }, 'death watch failed'));
         batches.start();
         // Recovery is continuous: lost work (a dead worker's jobs, a lost hand-off) is re-sent within a sweep.
         sweeper = everyUnlessBusy(log, SWEEP_MS, () => executor.sweep(), 'recovery sweep failed');
