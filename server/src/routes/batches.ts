@@ -39,6 +39,7 @@ const jsonBody = z
     version: z.number().int().min(1).optional(),
     maxInFlight: z.number().int().min(1).max(1_000).optional().describe('Items whose runs may be unfinished at once (default 20)'),
     cache: z.enum(['use', 'refresh', 'off']).optional().describe("The result cache for every item's run (default use: identical items share their results)"),
+    onQuotaExhausted: z.enum(['wait', 'fail']).optional().describe('At a used-up daily Freepik quota: wait (default) for the next UTC day, or fail: the node fails with quota_exhausted (service, limit, reset time), and a run or batch that does not fit in what is left of today is refused (429) before it starts'),
   })
   .refine((b) => (b.items ? 1 : 0) + (b.urls ? 1 : 0) === 1, { message: 'send either items or urls' });
 
@@ -47,6 +48,7 @@ const options = z.strictObject({
   version: z.coerce.number().int().min(1).optional(),
   maxInFlight: z.coerce.number().int().min(1).max(1_000).optional(),
   cache: z.enum(['use', 'refresh', 'off']).optional(),
+  onQuotaExhausted: z.enum(['wait', 'fail']).optional(),
 });
 
 function invalid(error: z.ZodError): PikflowError {
@@ -102,13 +104,20 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Start a batch: many runs of a saved pipeline',
         description:
           'Four ways in: JSON {items:[{inputs,label?}]} or {urls:[…], input?}; text/csv of image URLs (first column; ?input=&maxInFlight=); ' +
-          'multipart/form-data with many image files and/or .zip files (fields input, maxInFlight, version, cache); an application/zip body of images ' +
+          'multipart/form-data with many image files and/or .zip files (fields input, maxInFlight, version, cache, onQuotaExhausted); an application/zip body of images ' +
           '(every image an item labelled with its path in the archive; directories, __MACOSX and dotfiles skipped; a non-image is refused naming it; ' +
           'entry count, per-entry and total uncompressed size and compression ratio are capped: 413). Answers 202 {batchId, estimate} at once; ' +
           'refused before any request when an item is invalid, the plan lacks a service, or a budget (402) would be exceeded.',
         params: idParams,
         querystring: options,
-        response: { 202: z.object({ batchId: z.string(), estimate: z.unknown() }), ...errorResponses },
+        response: {
+          202: z.object({
+            batchId: z.string(),
+            estimate: z.unknown(),
+            warning: z.string().optional().describe('Set when the batch cannot finish today: which services are short, by how much, and when they reset'),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -172,16 +181,17 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
         const input = imageInput(stored.document, settings.input);
         items = files.map((f) => ({ inputs: { [input]: f.assetId }, label: f.label }));
       }
-      const { batchId, estimate } = await engine.createBatch({
+      const { batchId, estimate, warning } = await engine.createBatch({
         pipelineId: stored.pipelineId,
         pipelineVersionId: stored.versionId,
         document: stored.document,
         items: items!,
         ...(settings.maxInFlight ? { maxInFlight: settings.maxInFlight } : {}),
         ...(settings.cache ? { cacheMode: settings.cache } : {}),
+        ...(settings.onQuotaExhausted ? { onQuotaExhausted: settings.onQuotaExhausted } : {}),
       });
-      request.log.info({ batchId, items: items!.length, pipelineId: stored.pipelineId }, 'batch started');
-      return reply.code(202).header('location', `/api/batches/${batchId}`).send({ batchId, estimate });
+      request.log.info({ batchId, items: items!.length, pipelineId: stored.pipelineId, ...(warning ? { warning } : {}) }, 'batch started');
+      return reply.code(202).header('location', `/api/batches/${batchId}`).send({ batchId, estimate, ...(warning ? { warning } : {}) });
     },
   );
 
