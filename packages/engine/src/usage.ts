@@ -43,7 +43,7 @@ export function submissionsPerRun(document: PipelineDocument): Map<string, numbe
   const counts = new Map<string, number>();
   for (const node of document.nodes) {
     const execution = getNode(node.type)?.execution;
-    if (execution?.kind === 'http' && execution.service === 'freepik') counts.set(node.type, (counts.get(node.type) ?? 0) + 1);
+    if (!node.bypass && execution?.kind === 'http' && execution.service === 'freepik') counts.set(node.type, (counts.get(node.type) ?? 0) + 1);
   }
   return counts;
 }
