@@ -204,6 +204,13 @@ describe('ZIP batches over REST', () => {
 
     const broken = await zipBatch(Buffer.from('PK but not really a zip'));
     expect(broken.status).toBe(400);
+
+    // Parts may be as large as a ZIP may be, but an image part is still held to MAX_UPLOAD_MB as it streams.
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(26 * 1024 * 1024)], { type: 'image/png' }), 'huge.png');
+    const huge = await fetch(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', body: form });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { message: string } }).error.message).toContain('huge.png');
     expect(sim.stats().totals.submissions).toBe(before);
   });
 });
