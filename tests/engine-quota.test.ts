@@ -8,6 +8,8 @@
  * - a daily quota: the nodes past it wait `waiting_for_quota` until the next UTC midnight, and
  *   the estimate says the batch does not fit today;
  * - the estimate equals the submissions the simulator counted;
+ * - fail-fast: with onQuotaExhausted 'fail' a run or batch that cannot finish today is refused
+ *   before it starts, and a node meeting the used-up quota fails naming service, limit and reset;
  * - budgets and plans refuse a run before any request.
  * On PostgreSQL two engines share the database, standing for two worker processes.
  */
@@ -157,6 +159,67 @@ describe.each(DB_KINDS)('daily quota, plans and budgets on %s', (kind) => {
       const usage = await h.engine.usage();
       expect(usage.services.find((s) => s.service === 'image-upscaler')).toMatchObject({ limits: { perDay: 3 }, remainingToday: 0 });
       for (const id of runIds) await h.engine.cancelRun(id);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('fail-fast (onQuotaExhausted "fail"): a run or batch that cannot finish today is refused; a node meeting the used-up quota fails naming it', async () => {
+    const h = await startHarness({ kind, sim: { latencyMs: 20 }, config: { quota: { plan: 'none', overrides: { 'image-upscaler': { perDay: 3 } } } } });
+    try {
+      const photo = await smallPng(64, 48);
+      const run = (onQuotaExhausted?: 'wait' | 'fail') => h.engine.startRun({ document: doc, inputs: { photo: photo.dataUri }, cache: { mode: 'off' }, ...(onQuotaExhausted ? { onQuotaExhausted } : {}) });
+      const tomorrow = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').getTime() + 86_400_000;
+      const refusal = async (promise: Promise<unknown>) => {
+        const error = await promise.then(() => null, (e: unknown) => e);
+        expect(isPikflowError(error), String(error)).toBe(true);
+        return error as { code: string; message: string; httpStatus: number };
+      };
+      // A batch of 5 when 3 are left: with 'wait' it starts and says it cannot finish today; with 'fail' it is refused.
+      const photoId = (await h.engine.assets.putUpload(new Uint8Array(photo.bytes), 'photo.png')).assetId;
+      const items = Array.from({ length: 5 }, () => ({ inputs: { photo: photoId } }));
+      const refusedBatch = await refusal(h.engine.createBatch({ document: doc, items, onQuotaExhausted: 'fail', cacheMode: 'off' }));
+      expect(refusedBatch).toMatchObject({ code: 'quota_exhausted', httpStatus: 429 });
+      expect(refusedBatch.message).toContain('image-upscaler needs 5 requests and has 3 of 3 left today; 2 would wait');
+      expect(refusedBatch.message).toContain(new Date(tomorrow).toISOString());
+
+      // Three runs use up the day's quota.
+      for (const { runId } of [await run('fail'), await run('fail'), await run()]) expect((await h.engine.waitForRun(runId, 60_000)).status).toBe('succeeded');
+      const refusedRun = await refusal(run('fail'));
+      expect(refusedRun.code).toBe('quota_exhausted');
+      expect(refusedRun.message).toContain('has 0 of 3 left today');
+      expect(h.sim.stats().submissions[UPSCALER]).toBe(3);
+
+      // A 'fail' run started while the quota seemed to fit (a larger quota then, and no upscale slot free: it waits), executed
+      // once the quota is back to its used-up 3: its upscale fails saying why.
+      await h.stopEngine();
+      await h.restartEngine({ quota: { plan: 'none', overrides: { 'image-upscaler': { perDay: 10, concurrent: 0 } } } });
+      const { runId } = await run('fail');
+      const { runId: waiting } = await run();
+      for (let i = 0; i < 300; i++) {
+        const views = await Promise.all([runId, waiting].map((id) => h.engine.getRun(id)));
+        if (views.every((v) => v!.nodes.find((n) => n.nodeId === 'upscale')!.waiting?.reason === 'concurrent')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await h.stopEngine();
+      await h.restartEngine({ quota: { plan: 'none', overrides: { 'image-upscaler': { perDay: 3 } } } });
+      const failed = await h.engine.waitForRun(runId, 60_000);
+      expect(failed.status).toBe('failed');
+      const upscale = failed.nodes.find((n) => n.nodeId === 'upscale')!;
+      expect(upscale.status).toBe('failed');
+      expect(upscale.error).toMatchObject({ code: 'quota_exhausted' });
+      expect(upscale.error!.message).toContain('image-upscaler (3 requests per day');
+      expect(upscale.error!.message).toContain(`resets at ${new Date(tomorrow).toISOString()}`);
+      expect(upscale.waiting).toBeUndefined();
+      // The default run next to it waits for tomorrow instead.
+      let other = await h.engine.getRun(waiting);
+      for (let i = 0; i < 300 && other!.nodes.find((n) => n.nodeId === 'upscale')!.status !== 'waiting_for_quota'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        other = await h.engine.getRun(waiting);
+      }
+      expect(other!.nodes.find((n) => n.nodeId === 'upscale')).toMatchObject({ status: 'waiting_for_quota', waiting: { reason: 'daily' } });
+      expect(h.sim.stats().submissions[UPSCALER]).toBe(3);
+      await h.engine.cancelRun(waiting);
     } finally {
       await h.close();
     }

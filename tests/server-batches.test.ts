@@ -2,11 +2,14 @@
  * Batches over the REST API: many images in one multipart upload, a JSON list of inputs, a CSV
  * of URLs (with the URL rules of single runs), answered at once with a batch id; the batch view
  * fills in as the admission loop starts the items, each an ordinary run named after its file.
+ * A ZIP (as the body, or a .zip part) gives one item per image, labelled with its path in the
+ * archive; a non-image entry or a zip bomb refuses the batch before any request.
  */
 import { readZip } from './support/read-zip.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@pikflow/freepik-sim';
 import { http, makePng, readEvents, startTestServer, upload, type TestServer } from './server-support.ts';
+import { makeZip } from './support/make-zip.ts';
 
 let sim: RunningSimulator;
 let server: TestServer;
@@ -122,5 +125,69 @@ describe('batches over REST', () => {
     const retry = await http(`${base}/api/batches/${created.body.batchId}/retry-failed`, { method: 'POST' });
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ status: 'completed', counts: { succeeded: 1 } });
+  });
+});
+
+describe('ZIP batches over REST', () => {
+  const zipBatch = (zip: Buffer, query = '') =>
+    fetch(`${base}/api/pipelines/${pipelineId}/batches${query}`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body: new Uint8Array(zip) });
+
+  test('an application/zip body: every image an item labelled with its path; folders, __MACOSX and dotfiles skipped', async () => {
+    const zip = makeZip([
+      { name: 'album/' },
+      { name: 'album/grandma.png', data: await makePng(40, 30), deflate: true },
+      { name: 'album/1950s/wedding.png', data: await makePng(50, 30) },
+      { name: '__MACOSX/album/._grandma.png', data: Buffer.from('resource fork') },
+      { name: 'album/.DS_Store', data: Buffer.from('finder') },
+    ]);
+    const response = await zipBatch(zip, '?maxInFlight=2');
+    expect(response.status).toBe(202);
+    const created = (await response.json()) as { batchId: string; estimate: { runs: number } };
+    expect(created.estimate.runs).toBe(2);
+    const view = await finished(created.batchId);
+    expect(view).toMatchObject({ status: 'completed', total: 2, maxInFlight: 2, counts: { succeeded: 2, failed: 0 } });
+    const items = (await http(`${base}/api/batches/${created.batchId}/items`)).body.items as { label: string; status: string }[];
+    expect(items.map((i) => i.label)).toEqual(['album/grandma.png', 'album/1950s/wedding.png']);
+    // Outputs are named after the item's file name.
+    const entries = readZip(Buffer.from(await (await fetch(`${base}/api/batches/${created.batchId}/outputs.zip`)).arrayBuffer()));
+    expect([...entries.keys()].some((name) => name.startsWith('grandma_'))).toBe(true);
+    expect([...entries.keys()].some((name) => name.startsWith('wedding_'))).toBe(true);
+  });
+
+  test('a .zip part among image parts in a multipart upload', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await makePng(30, 30))], { type: 'image/png' }), 'loose.png');
+    const zip = makeZip([{ name: 'scans/one.png', data: await makePng(31, 30), deflate: true }, { name: 'scans/two.png', data: await makePng(32, 30) }]);
+    form.append('file', new Blob([new Uint8Array(zip)], { type: 'application/zip' }), 'scans.zip');
+    const response = await fetch(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', body: form });
+    expect(response.status).toBe(202);
+    const { batchId } = (await response.json()) as { batchId: string };
+    const items = (await http(`${base}/api/batches/${batchId}/items`)).body.items as { label: string }[];
+    expect(items.map((i) => i.label)).toEqual(['loose.png', 'scans/one.png', 'scans/two.png']);
+    expect((await finished(batchId)).counts.succeeded).toBe(3);
+  });
+
+  test('a non-image entry, a zip bomb or a broken archive refuse the batch before any request, naming the problem', async () => {
+    const before = sim.stats().totals.submissions;
+    const text = await zipBatch(makeZip([{ name: 'album/a.png', data: await makePng(20, 20) }, { name: 'album/notes.txt', data: Buffer.from('not a photo') }]));
+    expect(text.status).toBe(415);
+    const textError = ((await text.json()) as { error: { code: string; message: string; field: string } }).error;
+    expect(textError).toMatchObject({ code: 'unsupported_media_type', field: 'file' });
+    expect(textError.message).toContain('album/notes.txt');
+
+    const bomb = await zipBatch(makeZip([{ name: 'bomb.png', data: Buffer.alloc(20 * 1024 * 1024), deflate: true }]));
+    expect(bomb.status).toBe(413);
+    expect(((await bomb.json()) as { error: { message: string } }).error.message).toContain('zip bomb');
+
+    const broken = await zipBatch(Buffer.from('PK but not really a zip'));
+    expect(broken.status).toBe(400);
+
+    // Parts may be as large as a ZIP may be, but an image part is still held to MAX_UPLOAD_MB as it streams.
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(26 * 1024 * 1024)], { type: 'image/png' }), 'huge.png');
+    const huge = await fetch(`${base}/api/pipelines/${pipelineId}/batches`, { method: 'POST', body: form });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { message: string } }).error.message).toContain('huge.png');
+    expect(sim.stats().totals.submissions).toBe(before);
   });
 });

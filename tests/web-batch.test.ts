@@ -299,7 +299,7 @@ describe('batches in the editor', { timeout: 240_000 }, () => {
     // 12 × 0.10 + 12 × 0.04
     expect(await byTestId('run-estimate-cost').textContent()).toBe('€1.68');
     expect(await byTestId('run-estimate').getAttribute('data-fits-today')).toBe('false');
-    expect(await byTestId('run-estimate-problem').textContent()).toContain("image-upscaler: 12 requests needed, 10 left in today's quota");
+    expect(await byTestId('run-estimate-problem').textContent()).toContain('image-upscaler needs 12 requests and has 10 of 10 left today; 2 would wait until the quota resets');
     expect(await accessibilityProblems(page)).toEqual([]);
 
     const before = limited.app.pikflow.simulator!.stats().totals.submissions;

@@ -32,6 +32,9 @@ export interface ServerConfig {
     uploadBytes: number;
     /** Largest JSON body (bytes). */
     bodyBytes: number;
+    /** A ZIP of images for a batch: largest archive (bytes), and the most its entries may hold uncompressed together (bytes). */
+    zipBytes: number;
+    zipUncompressedBytes: number;
     /** Default and largest `timeout` of `?wait=true` (seconds). */
     waitDefaultSeconds: number;
     waitMaxSeconds: number;
@@ -108,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     limits: {
       uploadBytes: int(env, 'MAX_UPLOAD_MB', 25, 1) * MB,
       bodyBytes: int(env, 'MAX_BODY_MB', 40, 1) * MB,
+      zipBytes: int(env, 'MAX_ZIP_MB', 1024, 1) * MB,
+      zipUncompressedBytes: int(env, 'MAX_ZIP_UNCOMPRESSED_MB', 2048, 1) * MB,
       waitDefaultSeconds: int(env, 'RUN_WAIT_DEFAULT_SECONDS', 60, 1),
       waitMaxSeconds: int(env, 'RUN_WAIT_MAX_SECONDS', 300, 1),
       sseHeartbeatMs: int(env, 'SSE_HEARTBEAT_MS', 15_000, 100),

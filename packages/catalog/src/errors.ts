@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   webhook_rejected: 401,
   rate_limited: 429,
+  /** A Freepik daily quota is used up and the run or batch asked to fail rather than wait for the next day (onQuotaExhausted 'fail'). */
+  quota_exhausted: 429,
   /** A run or batch would exceed a configured budget (per run, per batch, per day): refused before any request. */
   budget_exceeded: 402,
   /** The Freepik plan does not include the service (its rate-limit table says N/A). */

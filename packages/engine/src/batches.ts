@@ -19,6 +19,7 @@ import { sql } from 'drizzle-orm';
 import { PikflowError, isPikflowError } from '@pikflow/catalog';
 import type { Db } from '@pikflow/db';
 import type { BatchView, CacheMode, PipelineDocument } from '@pikflow/pipeline';
+import { onQuotaExhaustedOf, withQuotaChoice } from './limiter.ts';
 import { cachePlanOf } from './node-cache.ts';
 import type { StartRunRequest } from './types.ts';
 
@@ -42,6 +43,8 @@ export interface CreateBatchRequest {
   maxInFlight?: number;
   /** The result cache mode of every item's run (default 'use'). */
   cacheMode?: CacheMode;
+  /** Every item's run: wait for the next day at a used-up daily quota (default), or fail (StartRunRequest.onQuotaExhausted). */
+  onQuotaExhausted?: 'wait' | 'fail';
 }
 
 interface BatchDeps {
@@ -89,7 +92,7 @@ export class BatchAdmission {
       const [batch] = rowsOf(
         await tx.execute(sql`
           INSERT INTO batches (pipeline_id, pipeline_version_id, document, total, max_in_flight)
-          VALUES (${request.pipelineId ?? null}::uuid, ${request.pipelineVersionId ?? null}::uuid, ${JSON.stringify(request.cacheMode && request.cacheMode !== 'use' ? { ...request.document, cache: { mode: request.cacheMode } } : request.document)}::jsonb, ${request.items.length}, ${maxInFlight})
+          VALUES (${request.pipelineId ?? null}::uuid, ${request.pipelineVersionId ?? null}::uuid, ${JSON.stringify(withQuotaChoice(request.cacheMode && request.cacheMode !== 'use' ? ({ ...request.document, cache: { mode: request.cacheMode } } as PipelineDocument) : request.document, request.onQuotaExhausted))}::jsonb, ${request.items.length}, ${maxInFlight})
           RETURNING id`),
       );
       const batchId = String(batch!.id);
@@ -270,7 +273,8 @@ export class BatchAdmission {
       try {
         // The batch's cache mode rides in its stored document (startRun takes it as a run option).
         const mode = cachePlanOf(document).mode;
-        await this.deps.startRun({ document, inputs: item.inputs as Record<string, unknown>, runId, ...(mode ? { cache: { mode } } : {}), ...(pipelineId ? { pipelineId } : {}), ...(pipelineVersionId ? { pipelineVersionId } : {}) });
+        const onQuotaExhausted = onQuotaExhaustedOf(document);
+        await this.deps.startRun({ document, inputs: item.inputs as Record<string, unknown>, runId, onQuotaExhausted, ...(mode ? { cache: { mode } } : {}), ...(pipelineId ? { pipelineId } : {}), ...(pipelineVersionId ? { pipelineVersionId } : {}) });
       } catch (error) {
         if (!isPikflowError(error)) {
           // Infrastructure (or a run that exists after all): the item keeps its run id and is looked at again later.

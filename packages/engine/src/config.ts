@@ -60,7 +60,10 @@ export function engineConfigFromEnv(env: Env = process.env, overrides: Partial<E
   return { ...base, ...overrides, freepik: { ...base.freepik, ...overrides.freepik }, poll: { ...base.poll, ...overrides.poll } };
 }
 
-/** FREEPIK_PRICES: `{"currency":"EUR","perRequest":{"image-upscaler":0.1,"freepik.mystic":0.05}}` (by service or node type). */
+/**
+ * FREEPIK_PRICES: `{"currency":"EUR","perRequest":{"freepik.mystic":0.05},"perMegapixel":{"image-upscaler":0.01},"assumedMegapixels":1}`
+ * (by service or node type; per output megapixel for upscalers; the input size assumed when not known before the run).
+ */
 function pricesFromEnv(env: Env): Pick<EngineConfig, 'prices'> {
   const raw = env.FREEPIK_PRICES?.trim();
   if (!raw) return {};
@@ -70,11 +73,26 @@ function pricesFromEnv(env: Env): Pick<EngineConfig, 'prices'> {
   } catch {
     throw new Error('FREEPIK_PRICES must be JSON: {"currency":"EUR","perRequest":{"<service or node type>":<price>}}');
   }
-  const perRequest = parsed.perRequest;
-  if (!perRequest || typeof perRequest !== 'object' || Object.values(perRequest).some((v) => typeof v !== 'number' || !(v >= 0))) {
-    throw new Error('FREEPIK_PRICES.perRequest must map services or node types to non-negative numbers');
-  }
-  return { prices: { currency: typeof parsed.currency === 'string' ? parsed.currency : 'credits', perRequest: perRequest as Record<string, number> } };
+  const table = (field: 'perRequest' | 'perMegapixel', required: boolean): Record<string, number> | undefined => {
+    const value = (parsed as Record<string, unknown>)[field];
+    if (value === undefined && !required) return undefined;
+    if (!value || typeof value !== 'object' || Object.values(value).some((v) => typeof v !== 'number' || !(v >= 0))) {
+      throw new Error(`FREEPIK_PRICES.${field} must map services or node types to non-negative numbers`);
+    }
+    return value as Record<string, number>;
+  };
+  const perRequest = table('perRequest', !('perMegapixel' in parsed)) ?? {};
+  const perMegapixel = table('perMegapixel', false);
+  const assumed = (parsed as { assumedMegapixels?: unknown }).assumedMegapixels;
+  if (assumed !== undefined && !(typeof assumed === 'number' && assumed > 0)) throw new Error('FREEPIK_PRICES.assumedMegapixels must be a positive number');
+  return {
+    prices: {
+      currency: typeof parsed.currency === 'string' ? parsed.currency : 'credits',
+      perRequest,
+      ...(perMegapixel ? { perMegapixel } : {}),
+      ...(assumed !== undefined ? { assumedMegapixels: assumed as number } : {}),
+    },
+  };
 }
 
 function budgetsFromEnv(env: Env): Pick<EngineConfig, 'budgets'> {

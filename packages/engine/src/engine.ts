@@ -11,6 +11,7 @@ import {
   describeNode,
   parseRunInputs,
   type CachedFrom,
+  type CacheMode,
   type PipelineDocument,
   readImageReference,
   validatePipeline,
@@ -26,10 +27,11 @@ import { EventBus } from './events.ts';
 import { Executor, SWEEP_MS, answers, isTerminalRun } from './executor.ts';
 import { FreepikClient } from './freepik-client.ts';
 import { JobQueue, QUEUES, type WorkerOptions } from './jobs.ts';
-import { QuotaLimiter } from './limiter.ts';
+import { QuotaLimiter, withQuotaChoice } from './limiter.ts';
 import { QuotaPolicy } from './quota-table.ts';
 import { BatchAdmission } from './batches.ts';
-import { checkBudgets, checkPlan, estimateRuns, usageView } from './usage.ts';
+import { planSubmissions, planUnknownRuns, type SubmissionPlan } from './estimate-plan.ts';
+import { checkBudgets, checkPlan, estimateRuns, notTodayMessage, refuseIfNotToday, usageView } from './usage.ts';
 import type { Engine, EngineConfig, ListRunsQuery, StartRunRequest, StoredAsset } from './types.ts';
 import { correlationTagMatches, verifyWebhook } from './webhook.ts';
 import { applyCacheOptions, cachePlanOf, markerOf, withoutCachePlan } from './node-cache.ts';
@@ -77,6 +79,19 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
   let started = false;
   // Batch items start through engine.startRun (one place for input checks and budgets).
   const batches = new BatchAdmission({ db, log, startRun: (request) => engine.startRun(request), cancelRun: (runId) => engine.cancelRun(runId) });
+
+  /**
+   * The submissions runs will make (estimate-plan.ts): with their inputs, the result cache's
+   * share is left out; with only a count, every node of every run. Undefined for a document that
+   * cannot be planned (invalid: the estimate counts its nodes).
+   */
+  async function planFor(document: PipelineDocument, runs: Record<string, unknown>[] | number, cacheMode: CacheMode = 'use'): Promise<SubmissionPlan | undefined> {
+    const validation = validatePipeline(document);
+    if (!validation.ok || !validation.document) return undefined;
+    const assumed = config.prices?.assumedMegapixels;
+    if (typeof runs === 'number') return planUnknownRuns(db, config, validation.document, runs, assumed);
+    return planSubmissions(db, config, validation.document, runs, cacheMode, assumed);
+  }
 
   async function getRun(runId: string): Promise<RunView | null> {
     if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
@@ -217,6 +232,11 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       // A run over a budget is refused before anything is stored or spent.
       checkPlan(policy, validation.document);
       await checkBudgets(db, config.budgets, validation.document, 1, false);
+      // Fail-fast: a run that would meet a used-up daily quota is refused now (batch items were checked with their batch).
+      if (request.onQuotaExhausted === 'fail' && !request.runId) {
+        await quota.flush();
+        refuseIfNotToday(await estimateRuns(db, policy, validation.document, 1, config.prices), 'run');
+      }
       // Data URIs become assets now: the run row keeps a small asset id, and a non-image is a 415 at once.
       // Their rows are inserted with the run (one statement).
       const uploads: { asset: StoredAsset; row: AssetRow }[] = [];
@@ -236,7 +256,7 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       let runId: string;
       try {
         runId = await executor.createRun({
-          document: applyCacheOptions(validation.document, request.cache, request.retry),
+          document: withQuotaChoice(applyCacheOptions(validation.document, request.cache, request.retry), request.onQuotaExhausted),
           inputs,
           pipelineId: request.pipelineId,
           pipelineVersionId: request.pipelineVersionId,
@@ -293,9 +313,10 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       return usageView(db, policy, Math.min(Math.max(Math.trunc(days), 1), 90));
     },
 
-    async estimate(document, count) {
+    async estimate(document, count, options = {}) {
       await quota.flush();
-      return estimateRuns(db, policy, document, count, config.prices);
+      const plan = await planFor(document, options.items ?? count, options.cacheMode);
+      return estimateRuns(db, policy, document, options.items?.length ?? count, config.prices, plan);
     },
 
     async createBatch(request) {
@@ -324,11 +345,16 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
       if (problems.length) throw new PikflowError('invalid_input', problems.map((p) => p.message).join('; '), { field: problems[0]!.field, problems });
       checkPlan(policy, validation.document);
       await quota.flush();
-      await checkBudgets(db, config.budgets, validation.document, request.items.length, true);
-      const estimate = await estimateRuns(db, policy, validation.document, request.items.length, config.prices);
+      // What the batch will really submit (the result cache spares identical work) decides its budgets and today's fit.
+      const plan = await planFor(validation.document, request.items.map((i) => i.inputs), request.cacheMode);
+      await checkBudgets(db, config.budgets, validation.document, request.items.length, true, plan && [...plan.byType.values()].reduce((a, b) => a + b, 0));
+      const estimate = await estimateRuns(db, policy, validation.document, request.items.length, config.prices, plan);
+      // A batch that cannot finish today says so before it starts: refused with 'fail', a warning otherwise.
+      if (request.onQuotaExhausted === 'fail') refuseIfNotToday(estimate, 'batch');
       const batchId = await batches.create({ ...request, document: validation.document });
-      log.info({ batchId, items: request.items.length, pipelineId: request.pipelineId }, 'batch created');
-      return { batchId, estimate };
+      log.info({ batchId, items: request.items.length, pipelineId: request.pipelineId, fitsToday: estimate.fitsToday }, 'batch created');
+      const warning = notTodayMessage(estimate, 'batch');
+      return { batchId, estimate, ...(warning ? { warning } : {}) };
     },
 
     getBatch: (batchId) => batches.get(batchId),

@@ -87,7 +87,7 @@ import { webhooksEnabled } from './config.ts';
 import { EVENTS_CHANNEL, type EventBus } from './events.ts';
 import { FreepikClient, isBinaryFile, messageOf, redactUrl, type RequestTag, type RetryNotice, type Service } from './freepik-client.ts';
 import { batchedTransaction } from './batched-transaction.ts';
-import type { QuotaLimiter, QuotaWait } from './limiter.ts';
+import { onQuotaExhaustedOf, type QuotaLimiter, type QuotaWait } from './limiter.ts';
 import { QUEUES, liveJobsSql, type JobQueue, type NodeJobData, type QueueName, type RawClient, type SingletonJob } from './jobs.ts';
 import type { AssetRow, LocalAssetStore } from './asset-store.ts';
 import { NodeCache } from './node-cache.ts';
@@ -419,10 +419,7 @@ export class Executor {
 
   /** The value an input node takes: the run input named by its `name` param, else its own default. */
   private inputValue(inputs: Record<string, unknown>, node: PipelineNode, def: NodeDefinition): { name: string; value: unknown } {
-    const params = def.params.safeParse(node.params);
-    const name = params.success ? String((params.data as { name: string }).name) : node.id;
-    const value = inputs[name] ?? (params.success ? (params.data as Record<string, unknown>)[def.outputs[0]!.name] : undefined);
-    return { name, value };
+    return inputNodeValue(inputs, node, def);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -525,7 +522,19 @@ export class Executor {
     if (execution.service === 'freepik') {
       const admission = await this.deps.quota.admit({ nodeRunId: row.id, runId: run.id, nodeType: node.type });
       if (admission.kind === 'unavailable') throw new PikflowError('quota_unavailable', `${describeNode(node)}: ${admission.message}`, { nodeId: node.id });
-      if (admission.kind === 'wait') return this.waitForQuota(ctx, admission);
+      if (admission.kind === 'wait') {
+        if (admission.reason === 'daily' && onQuotaExhaustedOf(ctx.doc) === 'fail') {
+          // The run asked not to wait a day: fail now, saying which quota and when it comes back.
+          await this.deps.quota.clearWait(row.id);
+          return this.failNode(ctx, {
+            code: 'quota_exhausted',
+            message:
+              `${describeNode(node)}: the daily Freepik quota of ${admission.service} (${admission.limit ?? '?'} requests per day, ${this.deps.quota.policy.plan} plan) is used up; ` +
+              `it resets at ${admission.until.toISOString()} (the run asked to fail rather than wait: onQuotaExhausted "fail")`,
+          });
+        }
+        return this.waitForQuota(ctx, admission);
+      }
       ledgerId = admission.ledgerId;
     }
 
@@ -1312,20 +1321,9 @@ export class Executor {
     return { portValues, recorded: portValues };
   }
 
-  /** Node params with linked text/number inputs of the same name merged over them. */
+  /** See nodeParams. */
   private parseParams(node: PipelineNode, def: NodeDefinition, portValues: Record<string, unknown>): unknown {
-    const merged: Record<string, unknown> = { ...(node.params as Record<string, unknown>) };
-    for (const port of def.inputs) {
-      const value = portValues[port.name];
-      if ((port.type === 'text' || port.type === 'number') && value !== undefined && port.name in def.params.shape) merged[port.name] = value;
-    }
-    const parsed = def.params.safeParse(merged);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.join('.');
-      throw new PikflowError('validation_failed', `${describeNode(node)}: ${field || 'params'}: ${issue.message}`, { nodeId: node.id, field });
-    }
-    return parsed.data;
+    return nodeParams(node, def, portValues);
   }
 
   /**
@@ -1756,8 +1754,32 @@ function isAssetRef(v: unknown): v is AssetRef {
   return typeof v === 'object' && v !== null && typeof (v as AssetRef).assetId === 'string';
 }
 
+/** The value an input node takes: the run input named by its `name` param, else its own default. */
+export function inputNodeValue(inputs: Record<string, unknown>, node: PipelineNode, def: NodeDefinition): { name: string; value: unknown } {
+  const params = def.params.safeParse(node.params);
+  const name = params.success ? String((params.data as { name: string }).name) : node.id;
+  const value = inputs[name] ?? (params.success ? (params.data as Record<string, unknown>)[def.outputs[0]!.name] : undefined);
+  return { name, value };
+}
+
+/** Node params with linked text/number inputs of the same name merged over them (as the request will send them). */
+export function nodeParams(node: PipelineNode, def: NodeDefinition, portValues: Record<string, unknown>): unknown {
+  const merged: Record<string, unknown> = { ...(node.params as Record<string, unknown>) };
+  for (const port of def.inputs) {
+    const value = portValues[port.name];
+    if ((port.type === 'text' || port.type === 'number') && value !== undefined && port.name in def.params.shape) merged[port.name] = value;
+  }
+  const parsed = def.params.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.');
+    throw new PikflowError('validation_failed', `${describeNode(node)}: ${field || 'params'}: ${issue.message}`, { nodeId: node.id, field });
+  }
+  return parsed.data;
+}
+
 /** Values arriving on each input port: one link → its value; several into a list port → the list. */
-function collectInputs(doc: PipelineDocument, nodeId: string, byNode: Map<string, NodeRunRow>, def?: NodeDefinition): Record<string, unknown> {
+export function collectInputs(doc: PipelineDocument, nodeId: string, byNode: Map<string, NodeRunRow>, def?: NodeDefinition): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const portType = (name: string) => def?.inputs.find((p) => p.name === name)?.type;
   for (const edge of doc.edges) {
@@ -1775,7 +1797,7 @@ function collectInputs(doc: PipelineDocument, nodeId: string, byNode: Map<string
 }
 
 /** A bypassed node's outputs: each takes the value of the link bypassRoutes picks (validation made sure one exists). */
-function bypassedOutputs(doc: PipelineDocument, node: PipelineNode, byNode: Map<string, NodeRunRow>): Record<string, unknown> {
+export function bypassedOutputs(doc: PipelineDocument, node: PipelineNode, byNode: Map<string, NodeRunRow>): Record<string, unknown> {
   const def = getNode(node.type);
   if (!def) return {};
   const types = new Map(doc.nodes.map((n) => [n.id, getNode(n.type)]));

@@ -30,6 +30,7 @@
 import type { Logger } from 'pino';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@pikflow/db';
+import type { PipelineDocument } from '@pikflow/pipeline';
 import type { RequestTag } from './freepik-client.ts';
 import { QuotaPolicy, serviceOf, type ServiceLimits } from './quota-table.ts';
 
@@ -47,6 +48,19 @@ const BLOCKS_TTL_MS = 1_000;
 
 export type WaitReason = 'concurrent' | 'per_second' | 'daily' | 'retry_after';
 
+/** What a node meeting a used-up daily quota does: wait for the next UTC day (default), or fail saying so. */
+export type OnQuotaExhausted = 'wait' | 'fail';
+
+/** The run's choice, kept in its snapshot (`document.quota`) so every worker sees it. */
+export function onQuotaExhaustedOf(doc: PipelineDocument): OnQuotaExhausted {
+  return (doc as PipelineDocument & { quota?: { onExhausted?: OnQuotaExhausted } }).quota?.onExhausted === 'fail' ? 'fail' : 'wait';
+}
+
+/** The snapshot with the run's choice (nothing is added for the default). */
+export function withQuotaChoice(doc: PipelineDocument, onExhausted: OnQuotaExhausted | undefined): PipelineDocument {
+  return onExhausted === 'fail' ? ({ ...doc, quota: { onExhausted } } as PipelineDocument) : doc;
+}
+
 export interface QuotaWait {
   kind: 'wait';
   service: string;
@@ -57,6 +71,8 @@ export interface QuotaWait {
   delayMs: number;
   /** The node was not waiting for this reason before (its `node.waiting` event is new information). */
   changed: boolean;
+  /** For a daily wait: the service's requests per day. */
+  limit?: number;
 }
 
 export type Admission = { kind: 'admitted'; ledgerId?: number } | QuotaWait | { kind: 'unavailable'; service: string; message: string };
@@ -119,10 +135,10 @@ export class QuotaLimiter {
       // A row already `running` holds its claim (a re-sent job after a crash); any other status
       // belongs to someone else or is finished, and the submission compare-and-set will say so.
       if (self !== 'queued') return { kind: 'admitted' } as Admission;
-      let wait: { reason: WaitReason; until: number; spreadMs: number } | undefined;
+      let wait: { reason: WaitReason; until: number; spreadMs: number; limit?: number } | undefined;
       if (state.blocked) wait = { reason: 'retry_after', until: toDate(state.blocked).getTime(), spreadMs: 1_000 };
       else if (limits.concurrent !== undefined && Number(state.in_flight) >= limits.concurrent) wait = { reason: 'concurrent', until: now + CONCURRENCY_RETRY_MS, spreadMs: CONCURRENCY_RETRY_MS };
-      else if (limits.perDay != null && Number(state.today) >= limits.perDay) wait = { reason: 'daily', until: toDate(state.tomorrow).getTime(), spreadMs: 60_000 };
+      else if (limits.perDay != null && Number(state.today) >= limits.perDay) wait = { reason: 'daily', until: toDate(state.tomorrow).getTime(), spreadMs: 60_000, limit: limits.perDay };
       else {
         const windows = [...limits.windows, ...this.policy.keyWindows];
         const frees = windows.map((w, i) => ({ at: state[`w${i}`] ? toDate(state[`w${i}`]).getTime() : 0, w }));
@@ -148,6 +164,7 @@ export class QuotaLimiter {
           // Those who waited longest spread widest: a crowd behind a 5/s window does not all come back each second.
           delayMs: Math.max(0, wait.until - now) + Math.random() * wait.spreadMs * Math.min(8, tries),
           changed: state.waiting !== wait.reason,
+          ...(wait.limit !== undefined ? { limit: wait.limit } : {}),
         } as Admission;
       }
       const inserted = rowsOf(

@@ -289,10 +289,7 @@ export class NodeCache {
   async keyOf(def: NodeDefinition, node: PipelineNode, params: unknown, portValues: Record<string, unknown>): Promise<string | null> {
     const inputs = await this.contentOf(portValues);
     if (inputs === MISSING) return null;
-    const execution = def.execution;
-    const target = execution.kind === 'http' ? (execution.service === 'file-service' ? this.deps.config.fileServiceUrl : this.deps.config.freepik.baseUrl) : null;
-    const material = { node: def.id, version: def.version ?? 1, target, params, inputs, reroll: node.reroll ?? null };
-    return createHash('sha256').update(canonicalJson(material)).digest('hex');
+    return cacheKeyOf(this.deps.config, def, node, params, inputs);
   }
 
   // -----------------------------------------------------------------------------------------
@@ -399,6 +396,17 @@ export class NodeCache {
 }
 
 const MISSING = Symbol('missing asset');
+
+/**
+ * The key from inputs already by content (images as `{sha256}`): what keyOf computes, and what the
+ * estimate computes (estimate-plan.ts) for nodes that have not run yet.
+ */
+export function cacheKeyOf(config: Pick<EngineConfig, 'fileServiceUrl' | 'freepik'>, def: NodeDefinition, node: PipelineNode, params: unknown, inputsByContent: unknown): string {
+  const execution = def.execution;
+  const target = execution.kind === 'http' ? (execution.service === 'file-service' ? config.fileServiceUrl : config.freepik.baseUrl) : null;
+  const material = { node: def.id, version: def.version ?? 1, target, params, inputs: inputsByContent, reroll: node.reroll ?? null };
+  return createHash('sha256').update(canonicalJson(material)).digest('hex');
+}
 
 function parse(v: unknown): unknown {
   return typeof v === 'string' ? JSON.parse(v) : (v ?? null);

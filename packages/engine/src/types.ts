@@ -2,7 +2,7 @@
  * The engine's public surface. The server (routes, SSE, webhooks, assets) and the
  * worker process use only this; everything else in the package is internal.
  */
-import type { AssetRef, BatchView, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
+import type { AssetRef, BatchView, CacheMode, EstimateView, UsageView, PipelineDocument, RunEvent, RunStatus, RunView } from '@pikflow/pipeline';
 import type { RunCacheOptions } from './node-cache.ts';
 import type { QuotaConfig } from './quota-table.ts';
 import type { Budgets, PriceTable } from './usage.ts';
@@ -62,6 +62,12 @@ export interface StartRunRequest {
   cache?: RunCacheOptions;
   /** Set by retryRun: node id → node run id of the original run's completed nodes, to reuse. */
   retry?: { reuse: Record<string, string>; retryOf: string };
+  /**
+   * A node meeting a used-up daily Freepik quota: 'wait' (default) for the next UTC day, visibly;
+   * 'fail' fails it with quota_exhausted naming the service, the limit and when it resets. With
+   * 'fail', a run that does not fit in what is left of today is refused before it starts.
+   */
+  onQuotaExhausted?: 'wait' | 'fail';
   /** Internal: the run id a batch item chose when it was admitted (a second start with it fails on the primary key). */
   runId?: string;
   /**
@@ -116,12 +122,17 @@ export interface Engine {
   /** Today's and recent days' Freepik requests per service against the plan's limits. */
   usage(days?: number): Promise<UsageView>;
   /** Freepik requests per service (and money, with prices) for `count` runs of the document, against today's quotas. */
-  estimate(document: PipelineDocument, count: number): Promise<EstimateView>;
+  estimate(
+    document: PipelineDocument,
+    count: number,
+    /** The runs' inputs (one per run; count is then their number) and cache mode (default use): the result cache's share is left out. */
+    options?: { items?: Record<string, unknown>[]; cacheMode?: CacheMode },
+  ): Promise<EstimateView>;
   /**
    * Records a batch (every item's inputs checked first, budgets and plan too: refused before any
    * request); the admission loop starts its items as ordinary runs while capacity frees.
    */
-  createBatch(request: CreateBatchRequest): Promise<{ batchId: string; estimate: EstimateView }>;
+  createBatch(request: CreateBatchRequest): Promise<{ batchId: string; estimate: EstimateView; /** The batch cannot finish today (which services, by how much, when they reset). */ warning?: string }>;
   getBatch(batchId: string): Promise<BatchView | null>;
   controlBatch(batchId: string, action: 'pause' | 'resume' | 'cancel' | 'retry-failed'): Promise<BatchView>;
   batchItems(batchId: string, afterIdx?: number, limit?: number): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]>;

@@ -12,11 +12,19 @@ import { PikflowError, getNode } from '@pikflow/catalog';
 import type { Db } from '@pikflow/db';
 import type { EstimateView, PipelineDocument, UsageCounts, UsageView } from '@pikflow/pipeline';
 import { serviceOf, type QuotaPolicy } from './quota-table.ts';
+import type { SubmissionPlan } from './estimate-plan.ts';
 
-/** Prices per submission by node type or by service (a node type wins), in one currency. */
+/**
+ * Prices by node type or by service (a node type wins), in one currency: per submission, or per
+ * output megapixel (upscalers: input size × scale_factor²; a price per megapixel wins over one
+ * per request for the same endpoint).
+ */
 export interface PriceTable {
   currency: string;
   perRequest: Record<string, number>;
+  perMegapixel?: Record<string, number>;
+  /** The size assumed for an upscaler's input not known before the run (an image produced upstream, a URL): default 1 MP. */
+  assumedMegapixels?: number;
 }
 
 /** Caps in Freepik submissions; a run that would exceed one is refused before any request. */
@@ -35,7 +43,7 @@ export function submissionsPerRun(document: PipelineDocument): Map<string, numbe
   const counts = new Map<string, number>();
   for (const node of document.nodes) {
     const execution = getNode(node.type)?.execution;
-    if (execution?.kind === 'http' && execution.service === 'freepik') counts.set(node.type, (counts.get(node.type) ?? 0) + 1);
+    if (!node.bypass && execution?.kind === 'http' && execution.service === 'freepik') counts.set(node.type, (counts.get(node.type) ?? 0) + 1);
   }
   return counts;
 }
@@ -124,31 +132,57 @@ export async function usageView(db: Db, policy: QuotaPolicy, days = 7): Promise<
   };
 }
 
-/** Freepik submissions (and money, with a price table) for `count` runs of the document, against today's quotas. */
-export async function estimateRuns(db: Db, policy: QuotaPolicy, document: PipelineDocument, count: number, prices?: PriceTable): Promise<EstimateView> {
+/**
+ * Freepik submissions (and money, with a price table) for `count` runs of the document, against
+ * today's quotas. With a plan (estimate-plan.ts) the counts are the plan's: what the result cache
+ * spares is not counted, and upscalers are priced by output megapixels.
+ */
+export async function estimateRuns(db: Db, policy: QuotaPolicy, document: PipelineDocument, count: number, prices?: PriceTable, plan?: SubmissionPlan): Promise<EstimateView> {
   const perRun = submissionsPerRun(document);
   const [used, pending] = await Promise.all([submittedToday(db), committed(db)]);
-  const services = new Map<string, { endpoints: Record<string, number>; perRun: number }>();
+  const services = new Map<string, { endpoints: Record<string, number>; requests: number; cached: number }>();
   for (const [type, n] of perRun) {
-    const entry = services.get(serviceOf(type)) ?? { endpoints: {}, perRun: 0 };
-    entry.endpoints[type] = n * count;
-    entry.perRun += n;
+    const entry = services.get(serviceOf(type)) ?? { endpoints: {}, requests: 0, cached: 0 };
+    const requests = plan ? (plan.byType.get(type) ?? 0) : n * count;
+    entry.endpoints[type] = requests;
+    entry.requests += requests;
+    entry.cached += plan?.savedByType.get(type) ?? 0;
     services.set(serviceOf(type), entry);
   }
   let money = 0;
   let priced = Boolean(prices);
+  let approximate = false;
+  const resetsAt = nextUtcMidnight().toISOString();
+  const total = (key: 'requests' | 'cached') => [...services.values()].reduce((a, s) => a + s[key], 0);
   const view: EstimateView = {
+    resetsAt,
     runs: count,
     submissionsPerRun: [...perRun.values()].reduce((a, b) => a + b, 0),
-    submissions: [...perRun.values()].reduce((a, b) => a + b, 0) * count,
+    submissions: total('requests'),
+    cachedSubmissions: total('cached'),
+    cacheAware: Boolean(plan && plan.cacheAware),
     fitsToday: true,
     services: [...services].map(([service, entry]) => {
       const limits = policy.limits(service);
-      const requests = entry.perRun * count;
+      const requests = entry.requests;
       const usedToday = used.get(service) ?? 0;
       const pendingToday = pending.get(service) ?? 0;
       const remaining = typeof limits.perDay === 'number' ? Math.max(0, limits.perDay - usedToday - pendingToday) : undefined;
+      const fitsToday = limits.perDay !== null && (remaining === undefined || requests <= remaining);
+      const problem =
+        limits.perDay === null
+          ? `${service} is not available on the Freepik ${policy.plan} plan`
+          : !fitsToday
+            ? `${service} needs ${requests} requests and has ${remaining} of ${limits.perDay} left today; ${requests - remaining!} would wait until the quota resets at ${resetsAt}`
+            : undefined;
       for (const [type, n] of Object.entries(entry.endpoints)) {
+        const perMegapixel = prices?.perMegapixel?.[type] ?? prices?.perMegapixel?.[service];
+        const megapixels = plan?.megapixels.get(type);
+        if (perMegapixel !== undefined && (megapixels !== undefined || n === 0)) {
+          money += perMegapixel * (megapixels ?? 0);
+          if (plan?.assumedSize) approximate = true;
+          continue;
+        }
         const price = prices?.perRequest[type] ?? prices?.perRequest[service];
         if (price === undefined) priced = false;
         else money += price * n;
@@ -157,18 +191,38 @@ export async function estimateRuns(db: Db, policy: QuotaPolicy, document: Pipeli
         service,
         endpoints: entry.endpoints,
         submissions: requests,
+        ...(entry.cached ? { cached: entry.cached } : {}),
         perDay: limits.perDay === undefined ? null : limits.perDay,
         usedToday,
         pendingToday,
         ...(remaining !== undefined ? { remainingToday: remaining } : {}),
-        fitsToday: limits.perDay !== null && (remaining === undefined || requests <= remaining),
-        ...(limits.perDay === null ? { problem: `${service} is not available on the Freepik ${policy.plan} plan` } : {}),
+        fitsToday,
+        ...(problem ? { problem } : {}),
       };
     }),
   };
   view.fitsToday = view.services.every((s) => s.fitsToday);
-  if (prices && priced) view.cost = { currency: prices.currency, amount: Math.round(money * 1e6) / 1e6 };
+  if (prices && priced) view.cost = { currency: prices.currency, amount: Math.round(money * 1e6) / 1e6, ...(approximate ? { approximate } : {}) };
   return view;
+}
+
+/** The next UTC midnight, when the daily quotas reset. */
+export function nextUtcMidnight(now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}
+
+/** What does not fit in today's quotas, in words (undefined when everything fits). */
+export function notTodayMessage(estimate: EstimateView, what: 'run' | 'batch'): string | undefined {
+  if (estimate.fitsToday) return undefined;
+  const short = estimate.services.filter((s) => !s.fitsToday && s.perDay !== null).map((s) => s.problem!);
+  if (!short.length) return undefined; // a service the plan lacks: checkPlan's refusal says so
+  return `This ${what} cannot finish today: ${short.join('; ')}`;
+}
+
+/** Fail-fast (onQuotaExhausted 'fail'): a run or batch that does not fit in what is left of today is refused before any request. */
+export function refuseIfNotToday(estimate: EstimateView, what: 'run' | 'batch'): void {
+  const message = notTodayMessage(estimate, what);
+  if (message) throw new PikflowError('quota_exhausted', `${message} (onQuotaExhausted "fail": nothing was started)`, { field: 'onQuotaExhausted' });
 }
 
 /** Refuses a document using a service the plan does not include (quota_unavailable), before any request. */
@@ -191,24 +245,26 @@ export function checkPlan(policy: QuotaPolicy, document: PipelineDocument): void
  * budget: per run, per batch (when count > 1 is a batch), or per day (today's submissions plus
  * those still to come from runs already started).
  */
-export async function checkBudgets(db: Db, budgets: Budgets | undefined, document: PipelineDocument, count: number, batch: boolean): Promise<void> {
+export async function checkBudgets(db: Db, budgets: Budgets | undefined, document: PipelineDocument, count: number, batch: boolean, needed?: number): Promise<void> {
   if (!budgets || (budgets.perRun === undefined && budgets.perDay === undefined && budgets.perBatch === undefined)) return;
   const perRun = [...submissionsPerRun(document).values()].reduce((a, b) => a + b, 0);
   if (perRun === 0) return;
+  // What the batch will submit: the plan's count (the result cache spares some) or every node of every run.
+  const total = needed ?? perRun * count;
   if (budgets.perRun !== undefined && perRun > budgets.perRun) {
     throw new PikflowError('budget_exceeded', `The per-run budget (BUDGET_PER_RUN) allows ${budgets.perRun} Freepik requests; this pipeline needs ${perRun} per run`, { field: 'budget.perRun' });
   }
-  if (batch && budgets.perBatch !== undefined && perRun * count > budgets.perBatch) {
-    throw new PikflowError('budget_exceeded', `The per-batch budget (BUDGET_PER_BATCH) allows ${budgets.perBatch} Freepik requests; this batch needs ${perRun * count}`, { field: 'budget.perBatch' });
+  if (batch && budgets.perBatch !== undefined && total > budgets.perBatch) {
+    throw new PikflowError('budget_exceeded', `The per-batch budget (BUDGET_PER_BATCH) allows ${budgets.perBatch} Freepik requests; this batch needs ${total}`, { field: 'budget.perBatch' });
   }
   if (budgets.perDay !== undefined) {
     const [used, pending] = await Promise.all([submittedToday(db), committed(db)]);
     const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     const already = sum(used) + sum(pending);
-    if (already + perRun * count > budgets.perDay) {
+    if (already + total > budgets.perDay) {
       throw new PikflowError(
         'budget_exceeded',
-        `The daily budget (BUDGET_PER_DAY) allows ${budgets.perDay} Freepik requests; ${already} are used or committed today and this ${batch ? 'batch' : 'run'} needs ${perRun * count}`,
+        `The daily budget (BUDGET_PER_DAY) allows ${budgets.perDay} Freepik requests; ${already} are used or committed today and this ${batch ? 'batch' : 'run'} needs ${total}`,
         { field: 'budget.perDay' },
       );
     }

@@ -174,21 +174,30 @@ export interface EstimateView {
   submissions: number;
   /** Every service's submissions fit in what is left of today's quota. */
   fitsToday: boolean;
+  /** When today's (UTC) daily quotas reset. */
+  resetsAt: string;
+  /** Submissions the result cache spares (identical earlier results, identical items of the batch). */
+  cachedSubmissions: number;
+  /** The runs' inputs were known and the cache consulted: `submissions` leaves out what it holds. */
+  cacheAware: boolean;
   services: {
     service: string;
     /** Submissions per node type. */
     endpoints: Record<string, number>;
     submissions: number;
+    /** Submissions of this service the result cache spares. */
+    cached?: number;
     perDay: number | null;
     usedToday: number;
     /** Still to be submitted by runs already started. */
     pendingToday: number;
     remainingToday?: number;
     fitsToday: boolean;
+    /** Not on the plan, or not fitting today (how many would wait for the reset). */
     problem?: string;
   }[];
-  /** With a price table covering every endpoint of the pipeline. */
-  cost?: { currency: string; amount: number };
+  /** With a price table covering every endpoint of the pipeline; approximate when an upscaler's input size was assumed. */
+  cost?: { currency: string; amount: number; approximate?: boolean };
 }
 
 /** GET /api/batches/:id: a batch's items by status, throughput and ETA. */

@@ -7,6 +7,7 @@ import { validatePipeline, type AssetRef, type PipelineDocument } from '@pikflow
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, idParams } from '../schemas.ts';
+import { eachZipImage, isZip, readCapped, type ZipLimits } from '../services/zip-input.ts';
 import { zipStream, type ZipEntry } from '../services/zip-stream.ts';
 
 /** The most items one batch may have (each is a row, not memory: the admission loop starts them). */
@@ -38,6 +39,7 @@ const jsonBody = z
     version: z.number().int().min(1).optional(),
     maxInFlight: z.number().int().min(1).max(1_000).optional().describe('Items whose runs may be unfinished at once (default 20)'),
     cache: z.enum(['use', 'refresh', 'off']).optional().describe("The result cache for every item's run (default use: identical items share their results)"),
+    onQuotaExhausted: z.enum(['wait', 'fail']).optional().describe('At a used-up daily Freepik quota: wait (default) for the next UTC day, or fail: the node fails with quota_exhausted (service, limit, reset time), and a run or batch that does not fit in what is left of today is refused (429) before it starts'),
   })
   .refine((b) => (b.items ? 1 : 0) + (b.urls ? 1 : 0) === 1, { message: 'send either items or urls' });
 
@@ -46,6 +48,7 @@ const options = z.strictObject({
   version: z.coerce.number().int().min(1).optional(),
   maxInFlight: z.coerce.number().int().min(1).max(1_000).optional(),
   cache: z.enum(['use', 'refresh', 'off']).optional(),
+  onQuotaExhausted: z.enum(['wait', 'fail']).optional(),
 });
 
 function invalid(error: z.ZodError): PikflowError {
@@ -81,8 +84,17 @@ const csvCell = (v: unknown) => `"${String(v ?? '').replace(/"/g, '""')}"`;
  */
 export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
   const { config } = app.services;
-  await app.register(multipart, { limits: { fileSize: config.limits.uploadBytes, files: 10_000, fields: 10 } });
+  // A file part may be a ZIP (up to MAX_ZIP_MB); image parts are held to MAX_UPLOAD_MB as they stream (readCapped).
+  await app.register(multipart, { limits: { fileSize: Math.max(config.limits.uploadBytes, config.limits.zipBytes), files: 10_000, fields: 10 } });
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: config.limits.bodyBytes }, (_request, body, done) => done(null, body));
+  // A ZIP body stays a stream: eachZipImage spools it to a temporary file under its own cap.
+  app.addContentTypeParser(['application/zip', 'application/x-zip-compressed'], (_request, payload, done) => done(null, payload));
+  const zipLimits: ZipLimits = {
+    maxArchiveBytes: config.limits.zipBytes,
+    maxEntries: MAX_ITEMS,
+    maxEntryBytes: config.limits.uploadBytes,
+    maxTotalBytes: config.limits.zipUncompressedBytes,
+  };
 
   app.post(
     '/pipelines/:id/batches',
@@ -91,12 +103,21 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['batches'],
         summary: 'Start a batch: many runs of a saved pipeline',
         description:
-          'Three ways in: JSON {items:[{inputs,label?}]} or {urls:[…], input?}; text/csv of image URLs (first column; ?input=&maxInFlight=); ' +
-          'multipart/form-data with many image files (fields input, maxInFlight, version, cache). Answers 202 {batchId, estimate} at once; ' +
+          'Four ways in: JSON {items:[{inputs,label?}]} or {urls:[…], input?}; text/csv of image URLs (first column; ?input=&maxInFlight=); ' +
+          'multipart/form-data with many image files and/or .zip files (fields input, maxInFlight, version, cache, onQuotaExhausted); an application/zip body of images ' +
+          '(every image an item labelled with its path in the archive; directories, __MACOSX and dotfiles skipped; a non-image is refused naming it; ' +
+          'entry count, per-entry and total uncompressed size and compression ratio are capped: 413). Answers 202 {batchId, estimate} at once; ' +
           'refused before any request when an item is invalid, the plan lacks a service, or a budget (402) would be exceeded.',
         params: idParams,
         querystring: options,
-        response: { 202: z.object({ batchId: z.string(), estimate: z.unknown() }), ...errorResponses },
+        response: {
+          202: z.object({
+            batchId: z.string(),
+            estimate: z.unknown(),
+            warning: z.string().optional().describe('Set when the batch cannot finish today: which services are short, by how much, and when they reset'),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -105,6 +126,20 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
       let settings = request.query;
       let urls: string[] | undefined;
       let files: { assetId: string; label: string }[] | undefined;
+      const storeImage = async (bytes: Buffer, label: string) => {
+        try {
+          const asset = await engine.assets.putUpload(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), label.split('/').pop() || undefined);
+          files!.push({ assetId: asset.assetId, label });
+        } catch (cause) {
+          if (cause instanceof PikflowError) throw new PikflowError(cause.code, `${label}: ${cause.message}`, { field: 'file', cause });
+          throw cause;
+        }
+      };
+      const storeZip = (source: Readable, label: string) =>
+        eachZipImage(source, label, zipLimits, async (image) => {
+          if (files!.length >= MAX_ITEMS) throw new PikflowError('payload_too_large', `At most ${MAX_ITEMS} items per batch`, { field: 'file' });
+          await storeImage(image.bytes, image.name);
+        });
       if (request.isMultipart()) {
         files = [];
         const fields: Record<string, string> = {};
@@ -113,20 +148,20 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
             fields[part.fieldname] = String(part.value);
             continue;
           }
-          let bytes: Buffer;
-          try {
-            bytes = await part.toBuffer();
-          } catch (cause) {
-            if ((cause as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new PikflowError('payload_too_large', `${part.filename} is larger than the upload limit`, { field: 'file', cause });
-            throw cause;
+          const name = part.filename || `item-${files.length + 1}`;
+          if (isZip(part.mimetype, part.filename)) {
+            await storeZip(part.file, name);
+            continue;
           }
-          const asset = await engine.assets.putUpload(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), part.filename || undefined);
-          files.push({ assetId: asset.assetId, label: part.filename || `item-${files.length + 1}` });
+          await storeImage(await readCapped(part.file, name, config.limits.uploadBytes), name);
         }
         const parsed = options.safeParse(fields);
         if (!parsed.success) throw invalid(parsed.error);
         settings = { ...settings, ...parsed.data };
         if (!files.length) throw new PikflowError('invalid_input', 'The upload has no image files', { field: 'file' });
+      } else if (isZip(request.headers['content-type']?.split(';')[0]?.trim())) {
+        files = [];
+        await storeZip(request.body as Readable, 'The ZIP archive');
       } else if (typeof request.body === 'string') {
         urls = urlsFromCsv(request.body);
         if (urls.length > MAX_ITEMS) throw new PikflowError('invalid_input', `At most ${MAX_ITEMS} items per batch`, { field: 'body' });
@@ -146,16 +181,17 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
         const input = imageInput(stored.document, settings.input);
         items = files.map((f) => ({ inputs: { [input]: f.assetId }, label: f.label }));
       }
-      const { batchId, estimate } = await engine.createBatch({
+      const { batchId, estimate, warning } = await engine.createBatch({
         pipelineId: stored.pipelineId,
         pipelineVersionId: stored.versionId,
         document: stored.document,
         items: items!,
         ...(settings.maxInFlight ? { maxInFlight: settings.maxInFlight } : {}),
         ...(settings.cache ? { cacheMode: settings.cache } : {}),
+        ...(settings.onQuotaExhausted ? { onQuotaExhausted: settings.onQuotaExhausted } : {}),
       });
-      request.log.info({ batchId, items: items!.length, pipelineId: stored.pipelineId }, 'batch started');
-      return reply.code(202).header('location', `/api/batches/${batchId}`).send({ batchId, estimate });
+      request.log.info({ batchId, items: items!.length, pipelineId: stored.pipelineId, ...(warning ? { warning } : {}) }, 'batch started');
+      return reply.code(202).header('location', `/api/batches/${batchId}`).send({ batchId, estimate, ...(warning ? { warning } : {}) });
     },
   );
 

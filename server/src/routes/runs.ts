@@ -59,6 +59,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
                 .describe('Result cache: use (default) reuses identical earlier node results, refresh re-runs every node and overwrites them, off bypasses the cache'),
               refresh: z.array(nodeIdSchema).max(500).optional().describe('Node ids to re-run, with everything downstream ("run from here")'),
               reroll: z.array(nodeIdSchema).max(500).optional().describe('Node ids to give a new variation (a new re-roll nonce); everything downstream runs again'),
+              onQuotaExhausted: z.enum(['wait', 'fail']).optional().describe('At a used-up daily Freepik quota: wait (default) for the next UTC day, or fail: the node fails with quota_exhausted (service, limit, reset time), and a run or batch that does not fit in what is left of today is refused (429) before it starts'),
             },
             { error: (issue) => (issue.code === 'invalid_type' ? TRIGGER_BODY_REQUIRED : undefined) },
           )
@@ -83,6 +84,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
           document: stored.document,
           inputs: request.body.inputs,
           cache: { mode: request.body.cache, refresh: request.body.refresh, reroll: request.body.reroll },
+          ...(request.body.onQuotaExhausted ? { onQuotaExhausted: request.body.onQuotaExhausted } : {}),
           idempotency,
         })
         .catch((error: unknown) => {

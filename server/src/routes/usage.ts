@@ -22,12 +22,16 @@ const estimateSchema = z.object({
   runs: z.number(),
   submissionsPerRun: z.number(),
   submissions: z.number(),
+  cachedSubmissions: z.number().describe('Submissions the result cache spares (earlier identical results, identical items)'),
+  cacheAware: z.boolean().describe('The inputs were given and the cache consulted'),
   fitsToday: z.boolean(),
+  resetsAt: z.string().describe("When today's (UTC) daily quotas reset"),
   services: z.array(
     z.object({
       service: z.string(),
       endpoints: z.record(z.string(), z.number()),
       submissions: z.number(),
+      cached: z.number().optional(),
       perDay: z.number().nullable(),
       usedToday: z.number(),
       pendingToday: z.number(),
@@ -36,7 +40,7 @@ const estimateSchema = z.object({
       problem: z.string().optional(),
     }),
   ),
-  cost: z.object({ currency: z.string(), amount: z.number() }).optional(),
+  cost: z.object({ currency: z.string(), amount: z.number(), approximate: z.boolean().optional() }).optional(),
 });
 
 /** Freepik usage against the plan's limits, and estimates before anything is spent (engine usage.ts). */
@@ -57,22 +61,35 @@ export const usageRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/pipelines/:id/estimate',
     {
+      // A batch's items may be many.
+      bodyLimit: app.services.config.limits.bodyBytes,
       schema: {
         tags: ['usage'],
         summary: 'Freepik requests per service (and money, with FREEPIK_PRICES) for a run or a batch of N runs, against today\'s quotas',
         params: idParams,
         body: z
           .strictObject({
-            count: z.number().int().min(1).max(1_000_000).default(1).describe('Runs (batch items)'),
+            count: z.number().int().min(1).max(1_000_000).default(1).describe('Runs (batch items), when their inputs are not given'),
             version: z.number().int().min(1).optional().describe('Pipeline version (default: the latest)'),
+            inputs: z.record(z.string(), z.unknown()).optional().describe("One run's inputs: nodes whose result the cache holds cost nothing"),
+            items: z
+              .array(z.strictObject({ inputs: z.record(z.string(), z.unknown()) }))
+              .min(1)
+              .max(100_000)
+              .optional()
+              .describe("A batch's items (as POST /batches takes them): the cache's results and identical items cost nothing"),
+            cache: z.enum(['use', 'refresh', 'off']).optional().describe('The cache mode the runs will use (default use)'),
           })
+          .refine((b) => !(b.inputs && b.items), { message: 'send inputs or items, not both' })
           .default({ count: 1 }),
         response: { 200: estimateSchema, ...errorResponses },
       },
     },
     async (request) => {
       const stored = await app.services.pipelines.getVersion(request.params.id, request.body.version);
-      return app.services.engine.estimate(stored.document, request.body.count);
+      const { count, inputs, items, cache } = request.body;
+      const runs = items ? items.map((i) => i.inputs) : inputs ? [inputs] : undefined;
+      return app.services.engine.estimate(stored.document, runs?.length ?? count, { ...(runs ? { items: runs } : {}), ...(cache ? { cacheMode: cache } : {}) });
     },
   );
 };
