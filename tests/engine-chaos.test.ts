@@ -62,6 +62,8 @@ interface Row {
   extraSubmissions: number;
   recordedDuplicates: number;
   p95s: number;
+  /** Seconds from each kill until its replacement was ready, summed: with one process, the time no engine ran. */
+  restartSeconds: number;
   /** The same runs in the same mode with no kills and no outage (full version only). */
   p95NoCrash?: number;
   crashErrors: string[];
@@ -84,11 +86,11 @@ describe('chaos', () => {
     await sim?.close();
     if (!table.length) return;
     const lines = [
-      '| mode | runs | succeeded | failed by an injected FAILED task | failed only because of the crashes | stuck | Freepik node runs | tasks paid and unused | unrecorded extra submissions | re-sent & marked possibleDuplicateCharge | p95 run s | p95 no crash s |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| mode | runs | succeeded | failed by an injected FAILED task | failed only because of the crashes | stuck | Freepik node runs | tasks paid and unused | unrecorded extra submissions | re-sent & marked possibleDuplicateCharge | p95 run s | p95 no crash s | kill → replacement ready, summed s |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...table.map(
         (r) =>
-          `| ${r.mode} | ${r.runs} | ${r.succeeded} | ${r.injected} | ${r.crashFailures} | ${r.stuck} | ${r.nodeRuns} | ${r.unusedTasks} | ${r.extraSubmissions} | ${r.recordedDuplicates} | ${r.p95s.toFixed(1)} | ${r.p95NoCrash?.toFixed(1) ?? '–'} |`,
+          `| ${r.mode} | ${r.runs} | ${r.succeeded} | ${r.injected} | ${r.crashFailures} | ${r.stuck} | ${r.nodeRuns} | ${r.unusedTasks} | ${r.extraSubmissions} | ${r.recordedDuplicates} | ${r.p95s.toFixed(1)} | ${r.p95NoCrash?.toFixed(1) ?? '–'} | ${r.restartSeconds.toFixed(1)} |`,
       ),
     ];
     console.log(`\nchaos (${RUNS} runs, ${KILLS} kill -9 per mode; 10% 503, 5% 429, 5% FAILED):\n${lines.join('\n')}\n`);
@@ -163,9 +165,11 @@ async function runMode(sim: SimProcess, mode: Mode, kills: number): Promise<Row>
 
     // The kills: a random process, at a random moment 0.3–2.5 s after it is up; then it is restarted.
     const outageAt = mode.outage ? Math.floor(kills / 2) : -1;
+    let restartMs = 0;
     for (let kill = 0; kill < kills; kill++) {
       await sleep(300 + random() * 2_200);
       const victim = Math.floor(random() * children.length);
+      const killedAt = Date.now();
       await children[victim]!.kill('SIGKILL');
       if (kill === outageAt) {
         const name = new URL(fresh.databaseUrl!).pathname.slice(1);
@@ -173,6 +177,7 @@ async function runMode(sim: SimProcess, mode: Mode, kills: number): Promise<Row>
       }
       children[victim] = spawnEngineChild(env);
       await children[victim]!.waitFor((l) => (l.ready ? true : undefined), 60_000).catch(() => {});
+      restartMs += Date.now() - killedAt;
     }
     const lastKill = Date.now();
 
@@ -213,6 +218,7 @@ async function runMode(sim: SimProcess, mode: Mode, kills: number): Promise<Row>
       extraSubmissions: Math.max(0, submissions - submittedRows.length - recorded),
       recordedDuplicates: recorded,
       p95s: p95Of(durations),
+      restartSeconds: restartMs / 1000,
       crashErrors: [
         ...crash.map((v) => `${v.error?.code} at ${v.error?.nodeId}: ${v.error?.message}`),
         ...views

@@ -333,8 +333,11 @@ export const batchItems = pgTable(
     /** The original file name, URL or row number: names the item's outputs. */
     label: text('label').notNull(),
     inputs: jsonb('inputs').notNull(),
-    /** pending → started (its run tells the rest); invalid: its inputs were refused when it was started. */
-    status: text('status').$type<'pending' | 'started' | 'invalid'>().notNull().default('pending'),
+    /**
+     * pending → started (its run tells the rest) → ended (that run finished; set by the admission
+     * loop so in-flight counts read only started items); invalid: its inputs were refused when it was started.
+     */
+    status: text('status').$type<'pending' | 'started' | 'ended' | 'invalid'>().notNull().default('pending'),
     runId: uuid('run_id'),
     error: jsonb('error'),
     startedAt: ts('started_at'),

@@ -113,13 +113,13 @@ export class BatchAdmission {
     if (!batch) return null;
     const counts = rowsOf(
       await db.execute(sql`
-        SELECT CASE WHEN i.status = 'started' THEN coalesce(r.status, 'queued') ELSE i.status END AS status, count(*) AS n
+        SELECT CASE WHEN i.status IN ('started', 'ended') THEN coalesce(r.status, 'queued') ELSE i.status END AS status, count(*) AS n
         FROM batch_items i LEFT JOIN runs r ON r.id = i.run_id WHERE i.batch_id = ${batchId}::uuid GROUP BY 1`),
     );
     const [timing] = rowsOf(
       await db.execute(sql`
         SELECT min(i.started_at) AS first_started, max(r.finished_at) AS last_finished, count(r.finished_at) AS finished
-        FROM batch_items i LEFT JOIN runs r ON r.id = i.run_id WHERE i.batch_id = ${batchId}::uuid AND i.status = 'started'`),
+        FROM batch_items i LEFT JOIN runs r ON r.id = i.run_id WHERE i.batch_id = ${batchId}::uuid AND i.status IN ('started', 'ended')`),
     );
     const byStatus: BatchView['counts'] = { pending: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, invalid: 0 };
     for (const c of counts) byStatus[c.status as keyof BatchView['counts']] = Number(c.n);
@@ -148,7 +148,7 @@ export class BatchAdmission {
   async items(batchId: string, afterIdx = -1, limit = 100): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]> {
     const rows = rowsOf(
       await this.deps.db.execute(sql`
-        SELECT i.idx, i.label, CASE WHEN i.status = 'started' THEN coalesce(r.status, 'queued') ELSE i.status END AS status, i.run_id, coalesce(i.error, r.error) AS error
+        SELECT i.idx, i.label, CASE WHEN i.status IN ('started', 'ended') THEN coalesce(r.status, 'queued') ELSE i.status END AS status, i.run_id, coalesce(i.error, r.error) AS error
         FROM batch_items i LEFT JOIN runs r ON r.id = i.run_id
         WHERE i.batch_id = ${batchId}::uuid AND i.idx > ${afterIdx} ORDER BY i.idx LIMIT ${limit}`),
     );
@@ -198,7 +198,7 @@ export class BatchAdmission {
       const reset = rowsOf(
         await tx.execute(sql`
           UPDATE batch_items i SET status = 'pending', run_id = NULL, started_at = NULL, error = NULL
-          FROM runs r WHERE i.batch_id = ${batchId}::uuid AND i.status = 'started' AND r.id = i.run_id AND r.status IN ('failed', 'cancelled')
+          FROM runs r WHERE i.batch_id = ${batchId}::uuid AND i.status IN ('started', 'ended') AND r.id = i.run_id AND r.status IN ('failed', 'cancelled')
           RETURNING i.idx`),
       );
       if (reset.length) await tx.execute(sql`UPDATE batches SET status = 'running', error = NULL, finished_at = NULL WHERE id = ${batchId}::uuid`);
@@ -234,6 +234,11 @@ export class BatchAdmission {
     const admitted = await db.transaction(async (tx) => {
       const [lock] = rowsOf(await tx.execute(sql`SELECT pg_try_advisory_xact_lock(hashtext(${`pikflow:batch:${batchId}`})) AS ok`));
       if (!lock?.ok) return null; // another process is admitting this batch right now
+      // Items whose runs have ended leave 'started', so counting what is in flight reads only the
+      // few started items (index batch_items_status), not every item the batch ever ran.
+      await tx.execute(sql`
+        UPDATE batch_items i SET status = 'ended' FROM runs r
+        WHERE i.batch_id = ${batchId}::uuid AND i.status = 'started' AND r.id = i.run_id AND r.status NOT IN ('queued', 'running')`);
       return rowsOf(
         await tx.execute(sql`
           WITH b AS (SELECT max_in_flight FROM batches WHERE id = ${batchId}::uuid AND status = 'running'),
