@@ -94,6 +94,11 @@ describe('batches over REST', () => {
     expect(view.counts.succeeded).toBe(2);
     const items = (await http(`${base}/api/batches/${created.body.batchId}/items`)).body.items as { label: string }[];
     expect(items.map((i) => i.label)).toEqual(['row-1', 'item-2']);
+    // Listed with the pipeline's batches, newest first, for the editor's Runs panel.
+    const listed = (await http(`${base}/api/batches?pipelineId=${pipelineId}`)).body.batches as { id: string; total: number; status: string }[];
+    expect(listed[0]).toMatchObject({ id: created.body.batchId, total: 2, status: 'completed' });
+    expect((await http(`${base}/api/batches?pipelineId=${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`)).body.batches).toEqual([]);
+    expect((await http(`${base}/api/batches?pipelineId=nope`)).status).toBe(400);
   });
 
   test('a CSV or JSON list of URLs follows the URL rules of single runs: a private address refuses the batch', async () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { http, makePng, startTestServer, type TestServer } from './server-support.ts';
+import { http, makePng, startTestServer, upload, type TestServer } from './server-support.ts';
 import { readZip } from './support/read-zip.ts';
 import { ROOT, accessibilityProblems, closeAll, launchBrowser, screenshotIfFailed, startEditorServer } from './support/web-browser.ts';
 
@@ -190,6 +190,14 @@ describe('batches in the editor', { timeout: 240_000 }, () => {
     await eventually(() => byTestId('batch-view').isVisible()).toBe(true);
     await eventually(() => batchItems('succeeded').count()).toBe(12);
     await byTestId('batch-view-close').click();
+
+    // A batch another system started over REST is listed too (the list comes from the server).
+    const photo = (await upload(server!.url, readFileSync(photos[0]!.path), 'rest.png')).body.assetId as string;
+    const rest = (await http(`${server!.url}/api/pipelines/${pipelineId}/batches`, { method: 'POST', json: { items: [{ inputs: { photo } }] } })).body.batchId as string;
+    await page.reload();
+    await byTestId('tab-runs').click();
+    await eventually(() => byTestId(`batch-history-item-${rest}`).textContent(), 15_000).toContain('1 images');
+    expect(await byTestId(`batch-history-item-${batchId}`).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 

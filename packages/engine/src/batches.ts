@@ -144,6 +144,24 @@ export class BatchAdmission {
     };
   }
 
+  /** The newest batches, of one pipeline or of all, each as get() gives it. */
+  async list(pipelineId: string | undefined, limit: number): Promise<BatchView[]> {
+    if (pipelineId !== undefined && !/^[0-9a-f-]{36}$/i.test(pipelineId)) return [];
+    const rows = rowsOf(
+      await this.deps.db.execute(
+        pipelineId
+          ? sql`SELECT id FROM batches WHERE pipeline_id = ${pipelineId}::uuid ORDER BY created_at DESC LIMIT ${limit}`
+          : sql`SELECT id FROM batches ORDER BY created_at DESC LIMIT ${limit}`,
+      ),
+    );
+    const views: BatchView[] = [];
+    for (const { id } of rows) {
+      const view = await this.get(String(id));
+      if (view) views.push(view);
+    }
+    return views;
+  }
+
   /** Items page by page (run ids and labels), for listings and the outputs archive. */
   async items(batchId: string, afterIdx = -1, limit = 100): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]> {
     const rows = rowsOf(

@@ -359,6 +359,8 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
 
     getBatch: (batchId) => batches.get(batchId),
 
+    listBatches: ({ pipelineId, limit }) => batches.list(pipelineId, Math.min(Math.max(limit ?? 20, 1), 100)),
+
     async controlBatch(batchId, action) {
       if (action === 'retry-failed') await batches.retryFailed(batchId);
       else await batches.control(batchId, action);

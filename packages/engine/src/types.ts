@@ -134,6 +134,8 @@ export interface Engine {
    */
   createBatch(request: CreateBatchRequest): Promise<{ batchId: string; estimate: EstimateView; /** The batch cannot finish today (which services, by how much, when they reset). */ warning?: string }>;
   getBatch(batchId: string): Promise<BatchView | null>;
+  /** The newest batches (of one pipeline, or of all), newest first. */
+  listBatches(query: { pipelineId?: string; limit?: number }): Promise<BatchView[]>;
   controlBatch(batchId: string, action: 'pause' | 'resume' | 'cancel' | 'retry-failed'): Promise<BatchView>;
   batchItems(batchId: string, afterIdx?: number, limit?: number): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]>;
   getRun(runId: string): Promise<RunView | null>;

@@ -202,6 +202,19 @@ export const batchRoutes: FastifyPluginAsyncZod = async (app) => {
   };
 
   app.get(
+    '/batches',
+    {
+      schema: {
+        tags: ['batches'],
+        summary: 'The newest batches, of one pipeline or of all (started from the editor or over REST)',
+        querystring: z.strictObject({ pipelineId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+        response: { 200: z.object({ batches: z.array(batchViewSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ batches: await app.services.engine.listBatches(request.query) }),
+  );
+
+  app.get(
     '/batches/:id',
     {
       schema: { tags: ['batches'], summary: 'A batch: items by status, throughput and ETA', params: idParams, response: { 200: batchViewSchema, ...errorResponses } },

@@ -25,19 +25,37 @@ function NodeRunStatus({ n }: { n: NodeLive }) {
   );
 }
 
-/** The batches of this pipeline started from this browser: the way back to a batch view. */
+/**
+ * The batches of this pipeline, from the server (so batches started over REST or in another
+ * browser are here too), with the ones this browser started while the list loads or if it fails.
+ */
 function RecentBatches({ pipelineId }: { pipelineId: string | undefined }) {
   const recent = useBatchStore((s) => s.recent);
-  const mine = recent.filter((b) => b.pipelineId === pipelineId);
-  if (!pipelineId || !mine.length) return null;
+  const pipelineName = useEditorStore((s) => s.pipeline.name);
+  const [listed, setListed] = useState<{ id: string; total: number; createdAt: string; status: string }[] | null>(null);
+  useEffect(() => {
+    setListed(null);
+    if (!pipelineId) return;
+    let alive = true;
+    api
+      .listBatches(pipelineId)
+      .then((batches) => alive && setListed(batches))
+      .catch(() => alive && setListed(null));
+    return () => {
+      alive = false;
+    };
+  }, [pipelineId, recent]);
+  const local = recent.filter((b) => b.pipelineId === pipelineId);
+  const shown = listed ?? local;
+  if (!pipelineId || !shown.length) return null;
   return (
     <>
       <h4>Batches</h4>
       <ul className="pik-run-history" data-testid="batch-history">
-        {mine.map((b) => (
+        {shown.map((b) => (
           <li key={b.id}>
-            <button type="button" onClick={() => void openBatch(b.id, b.pipelineName)} data-testid={`batch-history-item-${b.id}`}>
-              <span className="pik-status pik-status-queued">batch</span>
+            <button type="button" onClick={() => void openBatch(b.id, local.find((l) => l.id === b.id)?.pipelineName ?? pipelineName)} data-testid={`batch-history-item-${b.id}`}>
+              <span className={`pik-status pik-status-${'status' in b && b.status === 'completed' ? 'succeeded' : 'queued'}`}>batch</span>
               <span>{b.total} images</span>
               <span className="pik-muted">{formatTime(b.createdAt)}</span>
             </button>

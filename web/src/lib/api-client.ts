@@ -196,6 +196,7 @@ export const api = {
       ...(cache && cache !== 'use' ? { cache } : {}),
     }),
   getBatch: (id: string) => request<BatchView>('GET', `/api/batches/${encodeURIComponent(id)}`),
+  listBatches: (pipelineId: string) => request<{ batches: BatchView[] }>('GET', `/api/batches?pipelineId=${encodeURIComponent(pipelineId)}`).then((r) => r.batches),
   batchItems: (id: string, after = -1, limit = 100) =>
     request<{ items: BatchItemView[]; nextAfter?: number }>('GET', `/api/batches/${encodeURIComponent(id)}/items?after=${after}&limit=${limit}`),
   controlBatch: (id: string, action: BatchAction) => request<BatchView>('POST', `/api/batches/${encodeURIComponent(id)}/${action}`, {}),
