@@ -63,7 +63,8 @@ switch (command) {
     runTests(rest);
     break;
   case 'bench':
-    run('npx', ['tsx', 'scripts/bench.ts', ...rest]);
+    // --expose-gc: the batch rows read the live heap after a full GC, next to peak RSS.
+    run('npx', ['tsx', '--expose-gc', 'scripts/bench.ts', ...rest]);
     break;
   case 'chaos':
     // The full chaos test (30 runs, 20 kill -9 per mode); `npm test` runs its small version.
