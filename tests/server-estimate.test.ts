@@ -52,6 +52,12 @@ describe('the estimate', () => {
     expect(first.body).toMatchObject({ runs: 1, submissions: 2, cachedSubmissions: 0, cacheAware: true });
     // Gemini per request; the upscale per output megapixel of an image Gemini has not made yet (1 MP assumed × 4²).
     expect(first.body.cost).toEqual({ currency: 'EUR', amount: 0.04 + 16 * 0.01, approximate: true });
+    // Per node (the editor's badges): Gemini priced per request; the upscaler per megapixel, so no per-request price.
+    const byNode = Object.fromEntries((first.body.nodes as { nodeId: string }[]).map((n) => [n.nodeId, n]));
+    expect(Object.keys(byNode).sort()).toEqual(['restore', 'upscale']);
+    expect(byNode.restore).toMatchObject({ nodeId: 'restore', nodeType: GEMINI, submissions: 1, cached: 0, cost: 0.04 });
+    expect(byNode.upscale).toMatchObject({ service: 'image-upscaler', submissions: 1, cached: 0 });
+    expect(byNode.upscale).not.toHaveProperty('cost');
 
     const run = await http(`${base}/api/pipelines/${restoration}/runs`, { method: 'POST', json: { inputs: { photo } } });
     expect((await waitForRun(base, run.body.runId, 60_000)).status).toBe('succeeded');
@@ -61,6 +67,10 @@ describe('the estimate', () => {
     const again = await estimate(restoration, { inputs: { photo } });
     expect(again.body).toMatchObject({ submissions: 0, cachedSubmissions: 2, cacheAware: true, cost: { amount: 0 } });
     expect(again.body.services.find((s: { service: string }) => s.service === 'image-upscaler')).toMatchObject({ submissions: 0, cached: 1 });
+    expect(again.body.nodes.map((n: { nodeId: string; submissions: number; cached: number }) => [n.nodeId, n.submissions, n.cached])).toEqual([
+      ['restore', 0, 1],
+      ['upscale', 0, 1],
+    ]);
     const second = await http(`${base}/api/pipelines/${restoration}/runs`, { method: 'POST', json: { inputs: { photo } } });
     expect((await waitForRun(base, second.body.runId, 60_000)).status).toBe('succeeded');
     expect(sim.stats().totals.submissions).toBe(sent);

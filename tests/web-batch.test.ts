@@ -300,6 +300,12 @@ describe('batches in the editor', { timeout: 240_000 }, () => {
   it("the dialog shows the money, a quota that does not fit today, and the server's refusal of a batch over budget", async () => {
     limited = await startLimitedServer();
     const id = (await http(`${limited.url}/api/templates/photo-restoration/pipelines`, { method: 'POST', json: { name: 'Over budget' } })).body.id;
+    // Each Freepik node shows what one run of it costs, as ComfyUI's price badges do; the input and upload nodes show nothing.
+    await page.goto(`${limited.url}/#/pipelines/${id}`);
+    await eventually(() => byTestId('node-estimate-restore').textContent(), 20_000).toMatch(/^1 request · €0\.04$/);
+    expect(await byTestId('node-estimate-upscale').textContent()).toMatch(/^1 request · €0\.10$/);
+    expect(await byTestId('node-estimate-photo').count()).toBe(0);
+    expect(await accessibilityProblems(page)).toEqual([]);
     await openRunDialog(`${limited.url}/#/pipelines/${id}`);
     await dropFiles('run-drop', photos);
     await eventually(() => byTestId('run-batch-summary').textContent(), 10_000).toBe('12 images → a batch of 12 runs');

@@ -16,6 +16,7 @@ import { TopBar } from './components/TopBar.tsx';
 import { VersionsDialog } from './components/VersionsDialog.tsx';
 import { useEditorStore } from './store/editor-store.ts';
 import { useUiStore } from './store/ui-store.ts';
+import { useEstimateStore } from './store/estimate-store.ts';
 import { bootstrap, openPipeline, pipelineIdFromHash, validateSoon } from './lib/pipeline-actions.ts';
 
 /** What validation depends on: everything but positions and selection. */
@@ -35,6 +36,14 @@ function useBackgroundWork() {
         validateSoon();
       }
     });
+    // The per-node cost badges follow the open version, and are read again after each run.
+    let estimated = '';
+    const unsubscribeEstimate = useEditorStore.subscribe((s) => {
+      const key = `${s.pipeline.id ?? ''}@${s.pipeline.version ?? ''}@${s.run?.status === 'running' || s.run?.status === 'queued' ? 'busy' : s.run?.runId ?? ''}`;
+      if (key === estimated) return;
+      estimated = key;
+      void useEstimateStore.getState().refresh(s.pipeline.id, s.pipeline.version);
+    });
     const onHash = () => {
       const id = pipelineIdFromHash();
       if (id && id !== useEditorStore.getState().pipeline.id) void openPipeline(id);
@@ -46,6 +55,7 @@ function useBackgroundWork() {
     window.addEventListener('beforeunload', onBeforeUnload);
     return () => {
       unsubscribe();
+      unsubscribeEstimate();
       window.removeEventListener('hashchange', onHash);
       window.removeEventListener('beforeunload', onBeforeUnload);
     };

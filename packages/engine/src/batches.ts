@@ -28,6 +28,13 @@ export const ADMIT_EVERY_MS = 250;
 /** A `started` item without its run after this long was cut short: it is started again with its run id. */
 const RESTART_AFTER_MS = 60_000;
 export const DEFAULT_MAX_IN_FLIGHT = 20;
+/**
+ * An item's status as users see it (over batch_items i, batches b, runs r): its run's once it has
+ * one; an item a cancelled batch never started is cancelled too (it will not run).
+ */
+const ITEM_STATUS = sql.raw(
+  `CASE WHEN i.status IN ('started', 'ended') THEN coalesce(r.status, 'queued') WHEN i.status = 'pending' AND b.status = 'cancelled' THEN 'cancelled' ELSE i.status END`,
+);
 
 export interface BatchItemInput {
   inputs: Record<string, unknown>;
@@ -113,8 +120,8 @@ export class BatchAdmission {
     if (!batch) return null;
     const counts = rowsOf(
       await db.execute(sql`
-        SELECT CASE WHEN i.status IN ('started', 'ended') THEN coalesce(r.status, 'queued') ELSE i.status END AS status, count(*) AS n
-        FROM batch_items i LEFT JOIN runs r ON r.id = i.run_id WHERE i.batch_id = ${batchId}::uuid GROUP BY 1`),
+        SELECT ${ITEM_STATUS} AS status, count(*) AS n
+        FROM batch_items i JOIN batches b ON b.id = i.batch_id LEFT JOIN runs r ON r.id = i.run_id WHERE i.batch_id = ${batchId}::uuid GROUP BY 1`),
     );
     const [timing] = rowsOf(
       await db.execute(sql`
@@ -166,8 +173,8 @@ export class BatchAdmission {
   async items(batchId: string, afterIdx = -1, limit = 100): Promise<{ idx: number; label: string; status: string; runId?: string; error?: unknown }[]> {
     const rows = rowsOf(
       await this.deps.db.execute(sql`
-        SELECT i.idx, i.label, CASE WHEN i.status IN ('started', 'ended') THEN coalesce(r.status, 'queued') ELSE i.status END AS status, i.run_id, coalesce(i.error, r.error) AS error
-        FROM batch_items i LEFT JOIN runs r ON r.id = i.run_id
+        SELECT i.idx, i.label, ${ITEM_STATUS} AS status, i.run_id, coalesce(i.error, r.error) AS error
+        FROM batch_items i JOIN batches b ON b.id = i.batch_id LEFT JOIN runs r ON r.id = i.run_id
         WHERE i.batch_id = ${batchId}::uuid AND i.idx > ${afterIdx} ORDER BY i.idx LIMIT ${limit}`),
     );
     return rows.map((r) => ({ idx: Number(r.idx), label: String(r.label), status: String(r.status), ...(r.run_id ? { runId: String(r.run_id) } : {}), ...(r.error ? { error: r.error } : {}) }));

@@ -45,6 +45,9 @@ export interface SubmissionPlan {
   byType: Map<string, number>;
   /** Submissions the result cache spares, per node type. */
   savedByType: Map<string, number>;
+  /** The same two per node id (the editor's per-node badges). */
+  byNode: Map<string, number>;
+  savedByNode: Map<string, number>;
   /** Output megapixels per upscaler node type, over the submissions that are made. */
   megapixels: Map<string, number>;
   /** An upscaler's input size was not known (assumedMegapixels was used). */
@@ -164,7 +167,7 @@ export async function planSubmissions(
   mode: CacheMode = 'use',
   assumedMegapixels = 1,
 ): Promise<SubmissionPlan> {
-  const plan: SubmissionPlan = { byType: new Map(), savedByType: new Map(), megapixels: new Map(), assumedSize: false, cacheAware: mode === 'use' && items.every((i) => i !== null) };
+  const plan: SubmissionPlan = { byType: new Map(), savedByType: new Map(), byNode: new Map(), savedByNode: new Map(), megapixels: new Map(), assumedSize: false, cacheAware: mode === 'use' && items.every((i) => i !== null) };
   const add = (map: Map<string, number>, type: string, n: number) => map.set(type, (map.get(type) ?? 0) + n);
   const defs = new Map(document.nodes.map((n) => [n.id, getNode(n.type)] as const));
   const nodes = new Map(document.nodes.map((n) => [n.id, n] as const));
@@ -234,6 +237,8 @@ export async function planSubmissions(
       if (!freepik) continue;
       add(plan.byType, node.type, submits);
       add(plan.savedByType, node.type, group.items.length - submits);
+      add(plan.byNode, nodeId, submits);
+      add(plan.savedByNode, nodeId, group.items.length - submits);
       if (submits && def.category === 'upscale') {
         const scale = scaleOf(group.params);
         const image = group.image;
@@ -250,7 +255,7 @@ export async function planSubmissions(
 export async function planUnknownRuns(db: Db, config: Pick<EngineConfig, 'fileServiceUrl' | 'freepik'>, document: PipelineDocument, count: number, assumedMegapixels?: number): Promise<SubmissionPlan> {
   const one = await planSubmissions(db, config, document, [null], 'off', assumedMegapixels);
   const times = (map: Map<string, number>) => new Map([...map].map(([k, v]) => [k, v * count]));
-  return { ...one, byType: times(one.byType), savedByType: times(one.savedByType), megapixels: times(one.megapixels) };
+  return { ...one, byType: times(one.byType), savedByType: times(one.savedByType), byNode: times(one.byNode), savedByNode: times(one.savedByNode), megapixels: times(one.megapixels) };
 }
 
 /** The first image input of a node (an upscaler's only one), when it is an image value. */

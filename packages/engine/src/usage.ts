@@ -162,6 +162,7 @@ export async function estimateRuns(db: Db, policy: QuotaPolicy, document: Pipeli
     cachedSubmissions: total('cached'),
     cacheAware: Boolean(plan && plan.cacheAware),
     fitsToday: true,
+    nodes: [],
     services: [...services].map(([service, entry]) => {
       const limits = policy.limits(service);
       const requests = entry.requests;
@@ -202,6 +203,16 @@ export async function estimateRuns(db: Db, policy: QuotaPolicy, document: Pipeli
     }),
   };
   view.fitsToday = view.services.every((s) => s.fitsToday);
+  view.nodes = document.nodes
+    .filter((node) => perRun.has(node.type) && !node.bypass)
+    .map((node) => {
+      const service = serviceOf(node.type);
+      const submissions = plan ? (plan.byNode.get(node.id) ?? 0) : count;
+      // A node priced per output megapixel has no per-request price to show.
+      const perMegapixel = prices?.perMegapixel?.[node.type] ?? prices?.perMegapixel?.[service];
+      const price = perMegapixel !== undefined ? undefined : (prices?.perRequest[node.type] ?? prices?.perRequest[service]);
+      return { nodeId: node.id, nodeType: node.type, service, submissions, cached: plan?.savedByNode.get(node.id) ?? 0, ...(price !== undefined ? { cost: Math.round(price * submissions * 1e6) / 1e6 } : {}) };
+    });
   if (prices && priced) view.cost = { currency: prices.currency, amount: Math.round(money * 1e6) / 1e6, ...(approximate ? { approximate } : {}) };
   return view;
 }

@@ -198,6 +198,8 @@ export interface EstimateView {
   }[];
   /** With a price table covering every endpoint of the pipeline; approximate when an upscaler's input size was assumed. */
   cost?: { currency: string; amount: number; approximate?: boolean };
+  /** Per Freepik node: its submissions, those the cache spares, and its price when it is priced per request. */
+  nodes: { nodeId: string; nodeType: string; service: string; submissions: number; cached: number; cost?: number }[];
 }
 
 /** GET /api/batches/:id: a batch's items by status, throughput and ETA. */

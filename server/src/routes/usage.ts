@@ -41,6 +41,9 @@ const estimateSchema = z.object({
     }),
   ),
   cost: z.object({ currency: z.string(), amount: z.number(), approximate: z.boolean().optional() }).optional(),
+  nodes: z
+    .array(z.object({ nodeId: z.string(), nodeType: z.string(), service: z.string(), submissions: z.number(), cached: z.number(), cost: z.number().optional() }))
+    .describe("Per Freepik node: its submissions, those the cache spares, and its price when priced per request (the editor's node badges)"),
 });
 
 /** Freepik usage against the plan's limits, and estimates before anything is spent (engine usage.ts). */

@@ -12,6 +12,7 @@ import { quotaCountdown } from '../lib/run-notice.ts';
 import { useNow } from '../lib/use-now.ts';
 import { Media } from './Media.tsx';
 import { RunNotice } from './RunNotice.tsx';
+import { estimateBadgeText, useEstimateStore } from '../store/estimate-store.ts';
 
 const STATUS_TEXT: Record<string, string> = {
   pending: 'waiting',
@@ -26,6 +27,19 @@ const STATUS_TEXT: Record<string, string> = {
   skipped: 'skipped',
   cancelled: 'cancelled',
 };
+
+/** Before a run: what one run of this node costs (saved version; the server's estimate). */
+function CostBadge({ nodeId }: { nodeId: string }) {
+  const estimate = useEstimateStore((s) => s.byNode[nodeId]);
+  const currency = useEstimateStore((s) => s.currency);
+  if (!estimate) return null;
+  const text = estimateBadgeText(estimate, currency);
+  return (
+    <span className="pik-cost-badge" data-testid={`node-estimate-${nodeId}`} title={`One run: ${text} to ${estimate.service} (saved version)`}>
+      {text}
+    </span>
+  );
+}
 
 function StatusBadge({ live, nodeId }: { live: NodeLive; nodeId: string }) {
   const active = live.status === 'running' || live.status === 'submitted';
@@ -99,7 +113,7 @@ function PikNodeView({ id, data, selected }: NodeProps<PikNodeType>) {
             bypassed
           </span>
         )}
-        {live && <StatusBadge live={live} nodeId={id} />}
+        {live ? <StatusBadge live={live} nodeId={id} /> : <CostBadge nodeId={id} />}
       </div>
       <div className="pik-node-ports">
         <div className="pik-node-inputs">
