@@ -1234,7 +1234,7 @@ export class Executor {
       await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.submitState, 'submitting'));
       // For the same reason every other process recorded here is dead, and so are the active jobs it left.
       await this.db.delete(engineProcesses).where(ne(engineProcesses.id, this.deps.processId));
-      return this.sweep(true);
+      return this.sweep({ [QUEUES.execute]: 0, [QUEUES.check]: 0 });
     }
     return this.sweep();
   }
@@ -1254,13 +1254,13 @@ export class Executor {
       // A job the dead process took just before it died was too young to tell from a live one: look once more.
       if (this.followUpSweepAt && Date.now() >= this.followUpSweepAt) {
         this.followUpSweepAt = undefined;
-        return this.sweep(false, orphanAges);
+        return this.sweep(orphanAges);
       }
       return 0;
     }
     this.log.warn({ processes: (rows as { id: string }[]).map((r) => r.id) }, 'engine process died: taking over its work');
     this.followUpSweepAt = Date.now() + DEAD_FOLLOW_UP_MS;
-    return this.sweep(false, orphanAges);
+    return this.sweep(orphanAges);
   }
 
   /**
@@ -1269,12 +1269,13 @@ export class Executor {
    * recently started job in pg-boss, or a submission whose owner stopped beating — gets the job it
    * needs (execute before the task id is journaled, check after), with a singleton key so several
    * sweeps send it once. Runs with nothing in flight are advanced (a ready node queued, or the run
-   * finished). Returns how many runs needed something.
+   * finished). `activeAges`: how long an active job counts as someone's work in hand, per queue (0:
+   * every active job is an orphan, as at a PGlite start). Returns how many runs needed something.
    */
-  async sweep(activeAreOrphans = false, activeAges: Record<QueueName, number> = { [QUEUES.execute]: EXECUTE_JOB_LIVE_SECONDS, [QUEUES.check]: 30 }): Promise<number> {
+  async sweep(activeAges: Record<QueueName, number> = { [QUEUES.execute]: EXECUTE_JOB_LIVE_SECONDS, [QUEUES.check]: 30 }): Promise<number> {
     const dead = `(n.owner IS NOT NULL AND n.owner <> '${this.deps.processId.replace(/'/g, "''")}' AND NOT EXISTS (SELECT 1 FROM engine_processes p WHERE p.id = n.owner AND ${processAliveSql('p')}))`;
     const { rows } = await this.autocommit().query(
-      `WITH live AS (${liveJobsSql(activeAreOrphans ? { [QUEUES.execute]: 0, [QUEUES.check]: 0 } : activeAges)})
+      `WITH live AS (${liveJobsSql(activeAges)})
        SELECT n.run_id, n.node_id, n.submit_state, n.status,
          coalesce(bool_or(l.name = '${QUEUES.execute}'), false) AS has_execute, coalesce(bool_or(l.name = '${QUEUES.check}'), false) AS has_check, ${dead} AS owner_dead
        FROM node_runs n JOIN runs r ON r.id = n.run_id
