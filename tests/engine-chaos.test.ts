@@ -14,7 +14,8 @@
  * the last kill is stuck.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, nodeRuns, type DbHandle } from '@pikflow/db';
+import { createDb, freepikRequests, nodeRuns, runEvents, type DbHandle } from '@pikflow/db';
+import { inArray } from 'drizzle-orm';
 import { createEngine, type PikflowEngine } from '@pikflow/engine';
 import type { RunView } from '@pikflow/pipeline';
 import { engineConfigFor, quietLogger, seedPipeline, smallPng } from './support/engine-harness.ts';
@@ -28,6 +29,9 @@ const RUNS = FULL ? 30 : 4;
 const KILLS = FULL ? 20 : 3;
 const SETTLE_MS = 120_000;
 const FREEPIK_TYPES = ['freepik.gemini-2-5-flash', 'freepik.upscaler-precision-v2'];
+/** CHAOS_MODE=<substring> runs only the matching modes; CHAOS_TRACE=1 prints a timeline of each mode's slowest runs. */
+const MODE_FILTER = process.env.CHAOS_MODE;
+const TRACE = process.env.CHAOS_TRACE === '1';
 
 interface Mode {
   name: string;
@@ -97,7 +101,7 @@ describe('chaos', () => {
     for (const r of table) if (r.crashErrors.length) console.log(`${r.mode}: crash failures: ${r.crashErrors.join('; ')}`);
   });
 
-  it.each(MODES)('$name: every run ends, none stuck, no unrecorded duplicate submission', { timeout: FULL ? 1_500_000 : 300_000 }, async (mode) => {
+  it.each(MODES.filter((m) => !MODE_FILTER || m.name.includes(MODE_FILTER)))('$name: every run ends, none stuck, no unrecorded duplicate submission', { timeout: FULL ? 1_500_000 : 300_000 }, async (mode) => {
     const baseline = FULL ? await runMode(sim, mode, 0) : undefined;
     const row = await runMode(sim, mode, KILLS);
     if (baseline) row.p95NoCrash = baseline.p95s;
@@ -166,6 +170,7 @@ async function runMode(sim: SimProcess, mode: Mode, kills: number): Promise<Row>
     // The kills: a random process, at a random moment 0.3–2.5 s after it is up; then it is restarted.
     const outageAt = mode.outage ? Math.floor(kills / 2) : -1;
     let restartMs = 0;
+    const killLog: { at: number; ready: number; victim: number; outage: boolean }[] = [];
     for (let kill = 0; kill < kills; kill++) {
       await sleep(300 + random() * 2_200);
       const victim = Math.floor(random() * children.length);
@@ -178,6 +183,7 @@ async function runMode(sim: SimProcess, mode: Mode, kills: number): Promise<Row>
       children[victim] = spawnEngineChild(env);
       await children[victim]!.waitFor((l) => (l.ready ? true : undefined), 60_000).catch(() => {});
       restartMs += Date.now() - killedAt;
+      killLog.push({ at: killedAt, ready: Date.now(), victim, outage: kill === outageAt });
     }
     const lastKill = Date.now();
 
@@ -227,6 +233,7 @@ async function runMode(sim: SimProcess, mode: Mode, kills: number): Promise<Row>
       ],
     };
     for (const v of views.filter((x) => x.status === 'failed')) expect(v.error?.nodeId).toBeTruthy();
+    if (TRACE) await printSlowest(handle!, mode.name, kills, views, killLog);
     return row;
   } finally {
     for (const child of children) await child.kill('SIGKILL');
@@ -234,5 +241,29 @@ async function runMode(sim: SimProcess, mode: Mode, kills: number): Promise<Row>
     await handle?.close().catch(() => {});
     await hooks?.close();
     await fresh.drop();
+  }
+}
+
+/** Where the slowest runs' time went: each run's events, Freepik requests and the kills, in seconds from its start. */
+async function printSlowest(handle: DbHandle, modeName: string, kills: number, views: RunView[], killLog: { at: number; ready: number; victim: number; outage: boolean }[]) {
+  const slowest = views
+    .filter((v) => v.finishedAt)
+    .sort((a, b) => Date.parse(b.finishedAt!) - Date.parse(b.createdAt) - (Date.parse(a.finishedAt!) - Date.parse(a.createdAt)))
+    .slice(0, 3);
+  const ids = slowest.map((v) => v.id);
+  if (!ids.length) return;
+  const events = await handle.db.select().from(runEvents).where(inArray(runEvents.runId, ids));
+  const requests = await handle.db.select().from(freepikRequests).where(inArray(freepikRequests.runId, ids));
+  const rows = await handle.db.select().from(nodeRuns).where(inArray(nodeRuns.runId, ids));
+  for (const v of slowest) {
+    const t0 = Date.parse(v.createdAt);
+    const rel = (ms: number) => ((ms - t0) / 1000).toFixed(2).padStart(6);
+    const lines: [number, string][] = [];
+    for (const e of events.filter((x) => x.runId === v.id)) lines.push([e.createdAt.getTime(), `event ${e.type} ${e.nodeId ?? ''} ${e.payload ? JSON.stringify(e.payload).slice(0, 160) : ''}`]);
+    for (const r of requests.filter((x) => x.runId === v.id)) lines.push([r.at.getTime(), `freepik ${r.kind} ${r.endpoint} → ${r.status ?? 'no answer'}`]);
+    for (const k of killLog) if (k.ready >= t0 && k.at <= Date.parse(v.finishedAt!)) lines.push([k.at, `KILL process ${k.victim}${k.outage ? ' + db outage' : ''} (replacement ready ${rel(k.ready)})`]);
+    lines.sort((a, b) => a[0] - b[0]);
+    const nodes = rows.filter((r) => r.runId === v.id).map((r) => `${r.nodeId}: ${r.status} attempt ${r.attempt} submit ${r.submitState} polls ${r.pollCount}${r.possibleDuplicateCharge ? ' RESENT' : ''}`);
+    console.log(`\n[${modeName}, ${kills} kills] run ${v.id} ${v.status} in ${((Date.parse(v.finishedAt!) - t0) / 1000).toFixed(1)} s\n  ${nodes.join('\n  ')}\n${lines.map(([at, text]) => `  ${rel(at)}  ${text}`).join('\n')}`);
   }
 }
