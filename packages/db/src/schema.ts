@@ -204,6 +204,11 @@ export const engineProcesses = pgTable('engine_processes', {
   heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
   /** On PostgreSQL: the key of the advisory lock this process holds while alive (its lease; see engine liveness.ts). */
   leaseKey: integer('lease_key'),
+  /**
+   * The pg-boss jobs this process held at its last heartbeat: an active job no living process
+   * holds (and older than their heartbeats) is a dead process's, taken over at once (executor sweep).
+   */
+  heldJobs: uuid('held_jobs').array(),
 });
 
 /** API tokens, stored as SHA-256 hashes. */

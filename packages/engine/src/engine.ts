@@ -140,12 +140,15 @@ export function createEngine({ config, db: handle, logger, workers }: CreateEngi
         // so others know it died the moment it did rather than after a silence (liveness.ts).
         const leaseKey = handle.kind === 'postgres' && handle.databaseUrl ? newLeaseKey() : undefined;
         // An upsert: a process taken for dead during a database outage (its row removed) comes back.
-        const beat = () =>
-          db
+        // With the beat goes the list of jobs held now, so a death leaves no doubt whose active jobs were lost.
+        const beat = () => {
+          const heldJobs = jobs.heldJobIds();
+          return db
             .insert(engineProcesses)
-            .values({ id: processId, pid: process.pid, leaseKey: leaseKey ?? null })
-            .onConflictDoUpdate({ target: engineProcesses.id, set: { heartbeatAt: sql`now()` } })
+            .values({ id: processId, pid: process.pid, leaseKey: leaseKey ?? null, heldJobs })
+            .onConflictDoUpdate({ target: engineProcesses.id, set: { heartbeatAt: sql`now()`, heldJobs } })
             .catch((error: Error) => log.warn({ err: error.message }, 'heartbeat failed'));
+        };
         if (leaseKey !== undefined) {
           lease = new Lease(handle.databaseUrl!, leaseKey, log, () => void beat());
           await lease.start();

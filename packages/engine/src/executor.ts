@@ -119,25 +119,12 @@ const RIVAL_ORDER_MAX_MS = 60_000;
 /** How often each job-taking process runs the recovery sweep. */
 export const SWEEP_MS = 15_000;
 /**
- * How long an active execute job counts as someone's work in hand. pg-boss does not know which
- * process holds a job, so a job whose process was killed (or whose connection died in a database
- * outage, leaving pg-boss unable to record the failure) stays 'active' until it expires (300 s),
- * which outlasts any promise of a quick resume. Before the journal an execute job does seconds of
- * work (cache check, admission, the image hand-off); after it, the owner's heartbeat decides. So an
- * older active job is treated as lost and the node gets another: a duplicate is harmless, the
- * journal's compare-and-set lets exactly one submit.
+ * A second look after a death, for the jobs the dead process took in its last second (too young
+ * then to tell from a living process's newest, not yet listed, job: see liveJobsSql).
  */
-export const EXECUTE_JOB_LIVE_SECONDS = 60;
-/**
- * After a process died, active jobs older than these are taken for its (see reapDeadProcesses): an
- * execute job is active for its pre-journal work only (seconds), a check job for one status read
- * and, at the end, the result's re-hosting. A live process's job taken for dead gets a duplicate,
- * which the journal's compare-and-set (and the quota claim per node run) make harmless.
- */
-const DEAD_EXECUTE_JOB_SECONDS = 1;
-const DEAD_CHECK_JOB_SECONDS = 10;
-/** A second look after a death, for the jobs the dead process took in its last second. */
-const DEAD_FOLLOW_UP_MS = 3_000;
+const DEAD_FOLLOW_UP_MS = 2_000;
+/** The slot of a sweep's singleton jobs: sweeps of several processes racing send one job, and a job lost again (its taker died too) can be sent again within seconds. */
+const SWEEP_SINGLETON_SECONDS = 2;
 /** With webhooks on, polling is only a safety net. */
 const WEBHOOK_SAFETY_POLL_MS = 30_000;
 
@@ -1234,7 +1221,7 @@ export class Executor {
       await this.db.update(nodeRuns).set({ submitState: 'ambiguous' }).where(eq(nodeRuns.submitState, 'submitting'));
       // For the same reason every other process recorded here is dead, and so are the active jobs it left.
       await this.db.delete(engineProcesses).where(ne(engineProcesses.id, this.deps.processId));
-      return this.sweep({ [QUEUES.execute]: 0, [QUEUES.check]: 0 });
+      return this.sweep({ allActiveOrphaned: true });
     }
     return this.sweep();
   }
@@ -1242,40 +1229,39 @@ export class Executor {
   /**
    * The death watch (every DEATH_WATCH_MS in each job-taking process on PostgreSQL): processes that
    * died (liveness.ts) are removed, and one sweep — by whichever process removed them — takes over
-   * their work at once. Their active jobs are not known by process (pg-boss does not record the
-   * holder), so the sweep treats active jobs older than a few seconds as theirs: an execute job
-   * spends only seconds before its journal, and a duplicate job is harmless (the journal's
-   * compare-and-set lets exactly one submit).
+   * their work at once: their active jobs are the ones no living process lists (liveJobsSql), and
+   * their unresolved submissions have a dead owner. A duplicate job is harmless (the journal's
+   * compare-and-set lets exactly one submit, and the quota claim is per node run).
    */
   async reapDeadProcesses(): Promise<number> {
     const { rows } = await this.autocommit().query(`DELETE FROM engine_processes p WHERE p.id <> $1 AND NOT ${processAliveSql('p')} RETURNING p.id`, [this.deps.processId]);
-    const orphanAges = { [QUEUES.execute]: DEAD_EXECUTE_JOB_SECONDS, [QUEUES.check]: DEAD_CHECK_JOB_SECONDS };
     if (!rows.length) {
       // A job the dead process took just before it died was too young to tell from a live one: look once more.
       if (this.followUpSweepAt && Date.now() >= this.followUpSweepAt) {
         this.followUpSweepAt = undefined;
-        return this.sweep(orphanAges);
+        return this.sweep();
       }
       return 0;
     }
     this.log.warn({ processes: (rows as { id: string }[]).map((r) => r.id) }, 'engine process died: taking over its work');
     this.followUpSweepAt = Date.now() + DEAD_FOLLOW_UP_MS;
-    return this.sweep(orphanAges);
+    return this.sweep();
   }
 
   /**
-   * The recovery sweep, at start and every SWEEP_MS in every process that takes jobs (any may run
-   * it; it is idempotent): a node of an open run whose work nobody has in hand — no waiting or
-   * recently started job in pg-boss, or a submission whose owner stopped beating — gets the job it
-   * needs (execute before the task id is journaled, check after), with a singleton key so several
-   * sweeps send it once. Runs with nothing in flight are advanced (a ready node queued, or the run
-   * finished). `activeAges`: how long an active job counts as someone's work in hand, per queue (0:
-   * every active job is an orphan, as at a PGlite start). Returns how many runs needed something.
+   * The recovery sweep, at start, after a death and every SWEEP_MS in every process that takes jobs
+   * (any may run it; it is idempotent): a node of an open run whose work nobody has in hand — no
+   * waiting job, no active job a living process holds (liveJobsSql), or a submission whose owner
+   * died — gets the job it needs (execute before the task id is journaled, check after), with a
+   * singleton key so several sweeps send it once. Runs with nothing in flight are advanced (a ready
+   * node queued, or the run finished). `allActiveOrphaned`: every active job but this process's own
+   * is lost (a PGlite start). Returns how many runs needed something.
    */
-  async sweep(activeAges: Record<QueueName, number> = { [QUEUES.execute]: EXECUTE_JOB_LIVE_SECONDS, [QUEUES.check]: 30 }): Promise<number> {
+  async sweep(o: { allActiveOrphaned?: boolean } = {}): Promise<number> {
     const dead = `(n.owner IS NOT NULL AND n.owner <> '${this.deps.processId.replace(/'/g, "''")}' AND NOT EXISTS (SELECT 1 FROM engine_processes p WHERE p.id = n.owner AND ${processAliveSql('p')}))`;
+    const live = liveJobsSql({ ownHeld: this.deps.jobs.heldJobIds(), alive: processAliveSql, allActiveOrphaned: o.allActiveOrphaned });
     const { rows } = await this.autocommit().query(
-      `WITH live AS (${liveJobsSql(activeAges)})
+      `WITH live AS (${live})
        SELECT n.run_id, n.node_id, n.submit_state, n.status,
          coalesce(bool_or(l.name = '${QUEUES.execute}'), false) AS has_execute, coalesce(bool_or(l.name = '${QUEUES.check}'), false) AS has_check, ${dead} AS owner_dead
        FROM node_runs n JOIN runs r ON r.id = n.run_id
@@ -1296,10 +1282,9 @@ export class Executor {
       list.push({ queue, nodeId: raw.node_id });
       lost.set(raw.run_id, list);
     }
-    const slot = Math.max(1, Math.round(SWEEP_MS / 1000));
     for (const [runId, jobs] of lost) {
       await this.inRunTx(runId, async (tx) => {
-        for (const job of jobs) tx.job(job.queue, job.nodeId, 0, { key: `${runId}:${job.nodeId}`, seconds: slot });
+        for (const job of jobs) tx.job(job.queue, job.nodeId, 0, { key: `${runId}:${job.nodeId}`, seconds: SWEEP_SINGLETON_SECONDS });
       });
     }
     // Runs with nothing in flight: a join whose advance was lost, or a run that should have finished.

@@ -9,3 +9,4 @@ export type { BatchItemInput } from './batches.ts';
 export type { QuotaConfig, ServiceOverride } from './quota-table.ts';
 export { extensionOf } from './executor.ts';
 export { processAliveSql, LEASE_LOCK_NAMESPACE } from './liveness.ts';
+export { liveJobsSql, QUEUES } from './jobs.ts';

@@ -44,20 +44,39 @@ export interface SingletonJob {
 }
 
 /**
- * The node runs whose work is in hand, from pg-boss's own table: one row per queue and node with a
- * waiting job (until 5 s past due: another process's delayed job may wait for pg-boss's polling
- * floor, 30 s with LISTEN/NOTIFY, while a fresh one here is woken at once; a duplicate check or
- * execute is harmless) or an active one started less than `activeSeconds[queue]` ago. Read once
- * per sweep (a hash join, not a scan per node run).
+ * The node runs whose work is in hand, from pg-boss's own table: one row per queue and node with
+ * - a waiting job (until 5 s past due: another process's delayed job may wait for pg-boss's polling
+ *   floor, 30 s with LISTEN/NOTIFY, while a fresh one here is woken at once), or
+ * - an active job a living process holds. pg-boss does not record who fetched a job, so each process
+ *   lists the jobs it holds with its heartbeat (engine_processes.held_jobs); a job fetched after a
+ *   process's last beat is not listed yet, so an active job started within a second of some living
+ *   process's beat counts as held too. What is left (no living process has it) is a dead process's,
+ *   however young; `ownHeld` is this process's own list, exact.
+ * `allActiveOrphaned`: every active job not in `ownHeld` is lost (a PGlite start: the single owner is
+ * new). A duplicate check or execute is harmless. Read once per sweep (a hash join, not a scan per node run).
+ * `alive(p)` is the liveness test of an engine_processes row (liveness.ts).
  */
-export function liveJobsSql(activeSeconds: Record<QueueName, number>): string {
-  const active = Object.entries(activeSeconds)
-    .map(([queue, seconds]) => `(j.name = '${queue}' AND j.started_on > now() - interval '${seconds} seconds')`)
-    .join(' OR ');
+export function liveJobsSql(o: { ownHeld: readonly string[]; alive: (p: string) => string; allActiveOrphaned?: boolean }): string {
+  const own = o.ownHeld.length ? `j.id IN (${o.ownHeld.map((id) => `'${id.replace(/'/g, "''")}'::uuid`).join(', ')})` : 'false';
+  const heldElsewhere = o.allActiveOrphaned
+    ? 'false'
+    : `EXISTS (SELECT 1 FROM engine_processes p WHERE ${o.alive('p')}
+        AND (j.id = ANY(p.held_jobs) OR j.started_on > p.heartbeat_at - interval '${HELD_LIST_LAG_MS / 1000} seconds'))`;
   return `SELECT DISTINCT j.name, j.data->>'runId' AS run_id, j.data->>'nodeId' AS node_id FROM pgboss.job j
-    WHERE j.name IN (${Object.keys(activeSeconds).map((q) => `'${q}'`).join(', ')})
-      AND ((j.state IN ('created', 'retry') AND j.start_after > now() - interval '5 seconds') OR (j.state = 'active' AND (${active})))`;
+    WHERE j.name IN (${Object.values(QUEUES).map((q) => `'${q}'`).join(', ')})
+      AND ((j.state IN ('created', 'retry') AND j.start_after > now() - interval '5 seconds') OR (j.state = 'active' AND (${own} OR ${heldElsewhere})))`;
 }
+
+/**
+ * How far a job's start may precede the heartbeat that first lists it: the fetch's commit, its
+ * answer's trip back and the handler's start, all in one process. Generous: too long only delays a takeover.
+ */
+const HELD_LIST_LAG_MS = 1_000;
+/**
+ * A job stays listed this long after its handler returned: pg-boss marks it completed only then, and
+ * an active job nobody lists would be taken for lost.
+ */
+const HELD_AFTER_HANDLER_MS = 3_000;
 
 export interface WorkerOptions {
   batchSize: number;
@@ -70,6 +89,8 @@ export class JobQueue {
   readonly boss: PgBoss;
   private readonly workerIds = new Map<QueueName, string[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Jobs this process's handlers hold (by id, with how many deliveries of it are in hand). */
+  private readonly held = new Map<string, number>();
   private started = false;
 
   constructor(
@@ -118,7 +139,8 @@ export class JobQueue {
         async (jobs) => {
           // Jobs of a batch are independent nodes; run them side by side. A thrown error fails
           // only this batch (pg-boss retries it); node-level failures never throw.
-          const results = await Promise.allSettled(jobs.map((job) => handler(job.data, job)));
+          for (const job of jobs) this.held.set(job.id, (this.held.get(job.id) ?? 0) + 1);
+          const results = await Promise.allSettled(jobs.map((job) => handler(job.data, job))).finally(() => this.releaseLater(jobs.map((j) => j.id)));
           const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
           if (failed) {
             // pg-boss only records it on the job: say so, or a retried job is silent.
@@ -131,6 +153,24 @@ export class JobQueue {
       ids.push(id);
     }
     this.workerIds.set(queue, ids);
+  }
+
+  /** The ids of the jobs this process holds now: listed with each heartbeat (see liveJobsSql). */
+  heldJobIds(): string[] {
+    return [...this.held.keys()];
+  }
+
+  private releaseLater(ids: string[]): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      for (const id of ids) {
+        const left = (this.held.get(id) ?? 1) - 1;
+        if (left > 0) this.held.set(id, left);
+        else this.held.delete(id);
+      }
+    }, HELD_AFTER_HANDLER_MS);
+    timer.unref();
+    this.timers.add(timer);
   }
 
   /**

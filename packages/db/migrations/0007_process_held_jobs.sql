@@ -1,0 +1,1 @@
+ALTER TABLE "engine_processes" ADD COLUMN "held_jobs" uuid[];
