@@ -55,7 +55,9 @@ ensureInstalled();
 switch (command) {
   case 'start':
     pnpm('--filter', '@pikflow/web', 'build');
-    run('npx', ['tsx', 'server/src/main.ts', ...rest]);
+    // One JavaScript file, not tsx: a restart is ready ~0.5 s sooner (scripts/bundle.mjs).
+    run('node', ['scripts/bundle.mjs', 'server']);
+    run('node', ['--enable-source-maps', 'server/dist/main.mjs', ...rest]);
     break;
   case 'test':
     pnpm('exec', 'tsc', '-p', 'tsconfig.json');
@@ -74,7 +76,8 @@ switch (command) {
     run('npx', ['tsx', 'packages/freepik-sim/src/main.ts', ...rest]);
     break;
   case 'worker':
-    run('npx', ['tsx', 'packages/engine/src/bin/worker.ts', ...rest]);
+    run('node', ['scripts/bundle.mjs', 'worker']);
+    run('node', ['--enable-source-maps', 'packages/engine/dist/worker.mjs', ...rest]);
     break;
   default:
     console.error(`unknown command ${command}; use start | test | bench | chaos | sim | worker`);

@@ -1,5 +1,6 @@
 /** Spawns tests/support/engine-child.ts as a real separate process and reads its JSON lines. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { inject } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -28,7 +29,8 @@ export function engineChildEnv(o: { dataDir: string; databaseUrl?: string; simUr
 }
 
 export function spawnEngineChild(env: Record<string, string | undefined>): EngineChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'engine-child.ts')], {
+  // Bundled once per test run (tests/global-setup.ts), as the real processes are: a restart takes what a real one takes.
+  const child = spawn(process.execPath, ['--enable-source-maps', inject('engineChildBundle')], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

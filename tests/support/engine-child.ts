@@ -1,5 +1,5 @@
 /**
- * A separate engine process for crash and multi-worker tests (run with tsx).
+ * A separate engine process for crash and multi-worker tests (bundled by tests/global-setup.ts).
  * Env: DATA_DIR, DATABASE_URL (optional), SIM_URL, POLL_INITIAL_DELAY_MS…,
  * START_RUNS=<n> with INPUT_DATA_URI to start runs of the seed pipeline.
  * Prints one JSON line per event of interest: {ready}, {runId}.
