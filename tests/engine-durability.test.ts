@@ -133,11 +133,17 @@ describe.each(DB_KINDS)('repeated kill -9 on %s', (kind) => {
         }
         const rows = await handle.db.select().from(nodeRuns);
         const freepikRows = rows.filter((r) => r.nodeType.startsWith('freepik.'));
-        for (const row of freepikRows) expect(row.attempt).toBeLessThanOrEqual(1);
-        // Never more than one task per node run.
+        // One POST per node run, or two when a kill left the first unresolved, Freepik's task list
+        // showed no task of it after the grace period and its owner was dead: the re-send is
+        // recorded on the node run (possibleDuplicateCharge), and the sim's counts below show whether it cost anything.
+        for (const row of freepikRows) expect(row.attempt).toBeLessThanOrEqual(row.possibleDuplicateCharge ? 2 : 1);
+        // One task per node run, except a re-send the engine recorded on its node run: a POST cut by
+        // the kill whose task Freepik's list did not show within the grace period (the issue's
+        // policy without webhooks). An unrecorded second task fails here.
         const stats = sim.stats();
-        expect(stats.submissions[GEMINI] ?? 0).toBeLessThanOrEqual(3);
-        expect(stats.submissions[UPSCALE] ?? 0).toBeLessThanOrEqual(3);
+        const resent = (type: string) => freepikRows.filter((r) => r.nodeType === type && r.possibleDuplicateCharge).length;
+        expect(stats.submissions[GEMINI] ?? 0).toBeLessThanOrEqual(3 + resent(GEMINI));
+        expect(stats.submissions[UPSCALE] ?? 0).toBeLessThanOrEqual(3 + resent(UPSCALE));
         const journaled = freepikRows.filter((r) => r.taskId);
         expect(new Set(journaled.map((r) => r.taskId)).size).toBe(journaled.length);
         // A run that succeeded did so on exactly one journaled task per Freepik node.
