@@ -213,7 +213,8 @@ describe.each(DB_KINDS)('daily quota, plans and budgets on %s', (kind) => {
       expect(upscale.waiting).toBeUndefined();
       // The default run next to it waits for tomorrow instead.
       let other = await h.engine.getRun(waiting);
-      for (let i = 0; i < 300 && other!.nodes.find((n) => n.nodeId === 'upscale')!.status !== 'waiting_for_quota'; i++) {
+      // Until its node is looked at again under the new limits: before that it still shows the concurrency wait.
+      for (let i = 0; i < 300 && other!.nodes.find((n) => n.nodeId === 'upscale')!.waiting?.reason !== 'daily'; i++) {
         await new Promise((r) => setTimeout(r, 100));
         other = await h.engine.getRun(waiting);
       }
